@@ -1,0 +1,242 @@
+"""Cases (usually participants) and their typed attributes, as REFI-QDA models them."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from .errors import InvalidInput, NotFound, QualframeError
+from .project import Project
+from .store import VARIABLE_TYPES, Case, CaseValue, Variable
+from .tabular import cell_text, read_table
+
+_TRUE = {"yes", "y", "true", "t", "1"}
+_FALSE = {"no", "n", "false", "f", "0"}
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def get_or_create_case(session: Session, name: str) -> Case:
+    name = name.strip()
+    if not name:
+        raise QualframeError("case name must not be empty")
+    case = session.scalar(select(Case).where(Case.name == name))
+    if case is None:
+        case = Case(name=name)
+        session.add(case)
+        session.flush()
+    return case
+
+
+def case_by_name(session: Session, name: str) -> Case:
+    case = session.scalar(select(Case).where(Case.name == name))
+    if case is None:
+        raise NotFound(f"no case named '{name}'")
+    return case
+
+
+def canonical_value(raw: Any, type_: str, where: str) -> str:
+    """The stored text form of a value of the given type, or an error naming ``where``."""
+    text = cell_text(raw)
+    if text == "":
+        return ""
+    if type_ == "text":
+        return text
+    if type_ == "integer":
+        try:
+            return str(int(text.replace(",", "")))
+        except ValueError:
+            raise InvalidInput(f"{where}: '{text}' is not a whole number") from None
+    if type_ == "float":
+        try:
+            return repr(float(text.replace(",", "")))
+        except ValueError:
+            raise InvalidInput(f"{where}: '{text}' is not a number") from None
+    if type_ == "boolean":
+        if text.lower() in _TRUE:
+            return "true"
+        if text.lower() in _FALSE:
+            return "false"
+        raise InvalidInput(f"{where}: '{text}' is not yes/no (true/false)")
+    if type_ == "date":
+        candidate = text[:10]
+        if _ISO_DATE.match(candidate):
+            try:
+                return date.fromisoformat(candidate).isoformat()
+            except ValueError:
+                pass
+        raise InvalidInput(f"{where}: '{text}' is not a date in the form YYYY-MM-DD")
+    raise InvalidInput(f"{where}: unknown attribute type '{type_}' (use {', '.join(VARIABLE_TYPES)})")
+
+
+def typed_value(text: str, type_: str) -> Any:
+    """A stored value as the Python value of its type (for JSON and spreadsheets)."""
+    if text == "":
+        return None
+    if type_ == "integer":
+        return int(text)
+    if type_ == "float":
+        return float(text)
+    if type_ == "boolean":
+        return text == "true"
+    return text
+
+
+def infer_type(values: list[Any]) -> str:
+    """The narrowest attribute type that every non-empty value fits."""
+    present = [v for v in values if cell_text(v) != ""]
+    if not present:
+        return "text"
+    for type_ in ("integer", "float", "boolean", "date"):
+        try:
+            for value in present:
+                canonical_value(value, type_, "")
+            return type_
+        except InvalidInput:
+            continue
+    return "text"
+
+
+def _variable(session: Session, name: str, type_: str | None) -> Variable:
+    variable = session.scalar(select(Variable).where(Variable.name == name))
+    if variable is None:
+        position = len(session.scalars(select(Variable.id)).all())
+        variable = Variable(name=name, type=type_ or "text", position=position)
+        session.add(variable)
+        session.flush()
+    return variable
+
+
+def import_cases(
+    project: Project, path: Path | str, types: dict[str, str] | None = None
+) -> dict[str, int]:
+    """Create or update cases from a table: first column the case name, others attributes.
+
+    Types are inferred per column unless given in ``types``; a column that already
+    exists as an attribute keeps its type. All rows are checked before anything is written.
+    """
+    path = Path(path)
+    types = dict(types or {})
+    header, rows = read_table(path)
+    if len(header) < 1 or not header[0]:
+        raise InvalidInput(f"{path.name}: the first column must be the case name")
+    attributes = header[1:]
+    for name in types:
+        if name not in attributes:
+            raise InvalidInput(f"--type {name}: no column '{name}' in {path.name}")
+        if types[name] not in VARIABLE_TYPES:
+            raise InvalidInput(f"--type {name}={types[name]}: type must be one of {', '.join(VARIABLE_TYPES)}")
+    seen: dict[str, int] = {}
+    for number, row in enumerate(rows, start=2):
+        name = cell_text(row[0])
+        if not name:
+            raise InvalidInput(f"{path.name}, row {number}: the case name is empty")
+        if name in seen:
+            raise InvalidInput(f"{path.name}, row {number}: case '{name}' also appears in row {seen[name]}")
+        seen[name] = number
+    for i, column in enumerate(attributes, start=1):
+        if not column:
+            raise InvalidInput(f"{path.name}: column {i + 1} has no name")
+    created = updated = 0
+    with project.session() as s:
+        existing = {v.name: v.type for v in s.scalars(select(Variable))}
+        column_types = {}
+        for i, column in enumerate(attributes, start=1):
+            column_types[column] = (
+                types.get(column) or existing.get(column) or infer_type([row[i] for row in rows])
+            )
+        # Validate every cell first, so a bad value leaves the project untouched.
+        checked = []
+        for number, row in enumerate(rows, start=2):
+            values = {
+                column: canonical_value(row[i], column_types[column], f"{path.name}, row {number}, column '{column}'")
+                for i, column in enumerate(attributes, start=1)
+            }
+            checked.append((cell_text(row[0]), values))
+        variables = {column: _variable(s, column, column_types[column]) for column in attributes}
+        for name, values in checked:
+            case = s.scalar(select(Case).where(Case.name == name))
+            if case is None:
+                case = Case(name=name)
+                s.add(case)
+                s.flush()
+                created += 1
+            else:
+                updated += 1
+            for column, value in values.items():
+                _set_value(s, case, variables[column], value)
+    return {"created": created, "updated": updated, "attributes": len(attributes)}
+
+
+def _set_value(session: Session, case: Case, variable: Variable, value: str) -> None:
+    row = session.get(CaseValue, (case.id, variable.id))
+    if value == "":
+        if row is not None:
+            session.delete(row)
+        return
+    if row is None:
+        session.add(CaseValue(case_id=case.id, variable_id=variable.id, value=value))
+    else:
+        row.value = value
+
+
+def add_case(project: Project, name: str, description: str = "", attributes: dict[str, Any] | None = None) -> None:
+    with project.session() as s:
+        if s.scalar(select(Case).where(Case.name == name.strip())) is not None:
+            raise InvalidInput(f"case '{name}' already exists")
+        case = get_or_create_case(s, name)
+        case.description = description
+        for key, raw in (attributes or {}).items():
+            _set_attribute(s, case, key, raw)
+
+
+def set_attribute(project: Project, case_name: str, attribute: str, value: Any) -> None:
+    """Set one attribute of one case; a new attribute's type is inferred from the value."""
+    with project.session() as s:
+        _set_attribute(s, case_by_name(s, case_name), attribute, value)
+
+
+def _set_attribute(session: Session, case: Case, attribute: str, raw: Any) -> None:
+    attribute = attribute.strip()
+    if not attribute:
+        raise InvalidInput("attribute name must not be empty")
+    variable = session.scalar(select(Variable).where(Variable.name == attribute))
+    if variable is None:
+        variable = _variable(session, attribute, infer_type([raw]))
+    _set_value(session, case, variable, canonical_value(raw, variable.type, f"case '{case.name}', attribute '{attribute}'"))
+
+
+def list_attributes(project: Project) -> list[dict[str, str]]:
+    with project.session() as s:
+        return [
+            {"name": v.name, "type": v.type}
+            for v in s.scalars(select(Variable).order_by(Variable.position, Variable.id))
+        ]
+
+
+def list_cases(project: Project) -> list[dict[str, Any]]:
+    """Every case with its attributes (typed) and the names of its sources."""
+    with project.session() as s:
+        variables = s.scalars(select(Variable).order_by(Variable.position, Variable.id)).all()
+        cases = s.scalars(
+            select(Case).options(selectinload(Case.values), selectinload(Case.sources)).order_by(Case.name)
+        ).all()
+        result = []
+        for case in cases:
+            stored = {value.variable_id: value.value for value in case.values}
+            result.append(
+                {
+                    "name": case.name,
+                    "guid": case.guid,
+                    "description": case.description,
+                    "attributes": {
+                        v.name: typed_value(stored.get(v.id, ""), v.type) for v in variables
+                    },
+                    "sources": sorted(source.name for source in case.sources),
+                }
+            )
+        return result

@@ -1,0 +1,472 @@
+"""Charting: the Framework Method's matrix, one per theme, and the case-by-attribute crosstab.
+
+A theme is a code with child codes. Each matrix has a row per case (with the case's
+attributes), a column per child code, and in each cell the researcher's summary
+followed by every quote coded there, each with its exact place in a transcript.
+Codings of a child's own descendants count in that child's column. Summaries are only
+ever what the researcher wrote: an empty one stays empty.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .cases import case_by_name, typed_value
+from .codebook import code_by_path, code_tree
+from .coding import speaker_at
+from .errors import InvalidInput, NotFound
+from .project import Project, get_or_create_user
+from .store import Case, CaseValue, Code, Coding, Source, Summary, Turn, User, Variable, utcnow
+from .tabular import cell_text, column_index, read_table, write_csv
+
+NO_CASE = "(no case)"
+NO_SUMMARY = "[no summary yet]"
+XLSX_CELL_LIMIT = 32_000  # Excel refuses more than 32,767 characters in a cell
+
+
+@dataclass
+class Quote:
+    text: str
+    source: str
+    speaker: str | None
+    start: int
+    end: int
+    coders: list[str]
+
+    @property
+    def reference(self) -> str:
+        return f"{self.source}, {self.speaker or 'speaker unknown'}, {self.start}–{self.end}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "source": self.source,
+            "speaker": self.speaker,
+            "start": self.start,
+            "end": self.end,
+            "coders": self.coders,
+        }
+
+
+@dataclass
+class Cell:
+    summary: str | None = None
+    quotes: list[Quote] = field(default_factory=list)
+
+    def as_text(self) -> str:
+        """The cell as a researcher pastes it into a paper: summary, then quotes."""
+        parts = [self.summary if self.summary else NO_SUMMARY]
+        parts += [f"“{q.text}” ({q.reference})" for q in self.quotes]
+        return "\n\n".join(parts)
+
+
+@dataclass
+class Row:
+    case: str
+    attributes: dict[str, Any]
+    cells: dict[str, Cell]
+
+
+@dataclass
+class Matrix:
+    theme: str
+    columns: list[str]  # code paths, one per child of the theme
+    attributes: list[str]
+    rows: list[Row]
+
+    @property
+    def column_names(self) -> list[str]:
+        return [path.rsplit("/", 1)[-1] for path in self.columns]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "theme": self.theme,
+            "codes": self.columns,
+            "attributes": self.attributes,
+            "rows": [
+                {
+                    "case": row.case,
+                    "attributes": row.attributes,
+                    "cells": {
+                        path: {"summary": cell.summary, "quotes": [q.as_dict() for q in cell.quotes]}
+                        for path, cell in row.cells.items()
+                    },
+                }
+                for row in self.rows
+            ],
+        }
+
+
+def natural_key(text: str) -> list[Any]:
+    """Sort "P2" before "P10", as a researcher expects."""
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", text)]
+
+
+def themes(project: Project) -> list[str]:
+    """Paths of every code that has child codes."""
+    with project.session() as s:
+        tree = code_tree(s)
+        parents = {code.parent_id for code, _, _ in tree}
+        return [path for code, path, _ in tree if code.id in parents]
+
+
+def build_matrices(project: Project, theme: str | None = None) -> list[Matrix]:
+    """The framework matrix of one theme, or of every theme (in codebook order)."""
+    with project.session() as s:
+        tree = code_tree(s)
+        children: dict[int | None, list[int]] = {}
+        for code, _, _ in tree:
+            children.setdefault(code.parent_id, []).append(code.id)
+        paths = {code.id: path for code, path, _ in tree}
+        if theme is not None:
+            chosen = code_by_path(s, theme)
+            if chosen.id not in children:
+                raise InvalidInput(f"code '{theme}' has no child codes, so it is not a theme")
+            theme_ids = [chosen.id]
+        else:
+            theme_ids = [code.id for code, _, _ in tree if code.id in children]
+        data = _ChartData.load(s)
+        return [
+            _matrix(data, paths[tid], [(paths[c], c, _subtree(children, c)) for c in children[tid]])
+            for tid in theme_ids
+        ]
+
+
+def _subtree(children: dict[int | None, list[int]], root: int) -> set[int]:
+    ids, frontier = {root}, [root]
+    while frontier:
+        frontier = [c for parent in frontier for c in children.get(parent, [])]
+        ids.update(frontier)
+    return ids
+
+
+@dataclass
+class _ChartData:
+    """Everything a matrix needs, read once so that building all matrices is a single pass."""
+
+    cases: dict[int, str]
+    attributes: list[tuple[int, str, str]]  # variable id, name, type
+    values: dict[tuple[int, int], str]
+    sources: dict[int, tuple[str, int | None, str]]  # name, case id, plain text
+    turns: dict[int, tuple[list[Turn], list[int]]]
+    codings: list[tuple[int, int, int, int, str]]  # source, start, end, code, coder
+    summaries: dict[tuple[int, int], str]
+
+    @classmethod
+    def load(cls, s: Session) -> "_ChartData":
+        codings = [tuple(r) for r in s.execute(
+            select(Coding.source_id, Coding.start, Coding.end, Coding.code_id, User.name).join(User, Coding.coder_id == User.id)
+        )]
+        used_sources = {c[0] for c in codings}
+        turns: dict[int, list[Turn]] = {}
+        for turn in s.scalars(select(Turn).where(Turn.source_id.in_(used_sources)).order_by(Turn.source_id, Turn.start)):
+            turns.setdefault(turn.source_id, []).append(turn)
+        return cls(
+            cases=dict(s.execute(select(Case.id, Case.name)).all()),
+            attributes=[tuple(r) for r in s.execute(select(Variable.id, Variable.name, Variable.type).order_by(Variable.position, Variable.id))],  # type: ignore[misc]
+            values={(r.case_id, r.variable_id): r.value for r in s.scalars(select(CaseValue))},
+            sources={
+                r.id: (r.name, r.case_id, r.plain_text)
+                for r in s.execute(select(Source.id, Source.name, Source.case_id, Source.plain_text).where(Source.id.in_(used_sources)))
+            },
+            turns={sid: (ts, [t.start for t in ts]) for sid, ts in turns.items()},
+            codings=codings,  # type: ignore[arg-type]
+            summaries={(r.case_id, r.code_id): r.text for r in s.scalars(select(Summary))},
+        )
+
+
+def _matrix(data: _ChartData, theme: str, columns: list[tuple[str, int, set[int]]]) -> Matrix:
+    """One theme's matrix; ``columns`` are (path, the child code's id, ids of its subtree)."""
+    column_of = {code_id: path for path, _, ids in columns for code_id in ids}
+    # (case id or None, column path) -> (source, start, end) -> coders
+    found: dict[tuple[int | None, str], dict[tuple[int, int, int], list[str]]] = {}
+    for source_id, start, end, code_id, coder in data.codings:
+        path = column_of.get(code_id)
+        if path is None:
+            continue
+        case_id = data.sources[source_id][1]
+        coders = found.setdefault((case_id, path), {}).setdefault((source_id, start, end), [])
+        if coder not in coders:
+            coders.append(coder)
+    case_ids: list[int | None] = sorted(data.cases, key=lambda cid: natural_key(data.cases[cid]))
+    if any(case_id is None for case_id, _ in found):
+        case_ids.append(None)
+    rows = []
+    for case_id in case_ids:
+        cells = {}
+        for path, own_id, _ in columns:
+            spans = sorted(
+                found.get((case_id, path), {}).items(),
+                key=lambda item: (natural_key(data.sources[item[0][0]][0]), item[0][1], item[0][2]),
+            )
+            quotes = []
+            for (source_id, start, end), coders in spans:
+                name, _, text = data.sources[source_id]
+                source_turns, starts = data.turns.get(source_id, ([], []))
+                speaker = speaker_at(source_turns, starts, start)
+                quotes.append(Quote(text[start:end], name, speaker, start, end, sorted(coders)))
+            summary = data.summaries.get((case_id, own_id)) if case_id is not None else None
+            cells[path] = Cell(summary or None, quotes)
+        if case_id is None:
+            rows.append(Row(NO_CASE, {name: None for _, name, _ in data.attributes}, cells))
+        else:
+            attributes = {
+                name: typed_value(data.values.get((case_id, vid), ""), type_)
+                for vid, name, type_ in data.attributes
+            }
+            rows.append(Row(data.cases[case_id], attributes, cells))
+    return Matrix(theme, [path for path, _, _ in columns], [name for _, name, _ in data.attributes], rows)
+
+
+# --- summaries ---------------------------------------------------------------------
+
+
+def summarise(project: Project, case: str, code: str, text: str, *, author: str) -> None:
+    """Set the researcher's summary for one cell; empty text clears it."""
+    with project.session() as s:
+        _set_summary(s, case_by_name(s, case), code_by_path(s, code), text, get_or_create_user(s, author))
+
+
+def _set_summary(s: Session, case: Case, code: Code, text: str, author: User) -> None:
+    text = text.strip()
+    existing = s.get(Summary, (case.id, code.id))
+    if not text:
+        if existing is not None:
+            s.delete(existing)
+        return
+    if existing is None:
+        s.add(Summary(case_id=case.id, code_id=code.id, text=text, author_id=author.id))
+    else:
+        existing.text, existing.author_id, existing.updated_at = text, author.id, utcnow()
+
+
+def import_summaries(project: Project, path: Path | str, *, author: str) -> int:
+    """Set summaries from a CSV/XLSX with columns case, code, summary; all or nothing."""
+    path = Path(path)
+    header, rows = read_table(path)
+    index = column_index(header, path.name, ["case", "code", "summary"])
+    with project.session() as s:
+        user = get_or_create_user(s, author)
+        for number, row in enumerate(rows, start=2):
+            where = f"{path.name}, row {number}"
+            try:
+                case = case_by_name(s, cell_text(row[index["case"]]))
+                code = code_by_path(s, cell_text(row[index["code"]]))
+            except (NotFound, InvalidInput) as exc:
+                raise type(exc)(f"{where}: {exc}") from None
+            _set_summary(s, case, code, cell_text(row[index["summary"]]), user)
+        return len(rows)
+
+
+def list_summaries(project: Project) -> list[dict[str, Any]]:
+    with project.session() as s:
+        paths = {code.id: path for code, path, _ in code_tree(s)}
+        cases = dict(s.execute(select(Case.id, Case.name)).all())
+        return [
+            {"case": cases[r.case_id], "code": paths[r.code_id], "summary": r.text}
+            for r in s.scalars(select(Summary))
+        ]
+
+
+# --- crosstab ---------------------------------------------------------------------
+
+
+@dataclass
+class Crosstab:
+    theme: str
+    attribute: str
+    values: list[str]  # column headings: the attribute's values
+    cases_per_value: dict[str, int]
+    counts: dict[str, dict[str, int]]  # code path -> value -> number of cases
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "theme": self.theme,
+            "attribute": self.attribute,
+            "values": self.values,
+            "cases_per_value": self.cases_per_value,
+            "counts": self.counts,
+        }
+
+
+def crosstab(project: Project, theme: str, attribute: str) -> Crosstab:
+    """For each code of a theme, how many cases of each attribute value have it (cases, not quotes)."""
+    matrix = build_matrices(project, theme)[0]
+    if attribute not in matrix.attributes:
+        known = ", ".join(matrix.attributes) or "none"
+        raise NotFound(f"no case attribute '{attribute}' (attributes: {known})")
+
+    def label(value: Any) -> str:
+        return "(missing)" if value is None or value == "" else cell_text(value).replace("True", "yes").replace("False", "no")
+
+    per_value: dict[str, int] = {}
+    for row in matrix.rows:
+        if row.case != NO_CASE:
+            per_value[label(row.attributes[attribute])] = per_value.get(label(row.attributes[attribute]), 0) + 1
+    values = sorted(per_value, key=natural_key)
+    counts = {path: {value: 0 for value in values} for path in matrix.columns}
+    for row in matrix.rows:
+        if row.case == NO_CASE:
+            continue
+        for path, cell in row.cells.items():
+            if cell.quotes:
+                counts[path][label(row.attributes[attribute])] += 1
+    return Crosstab(matrix.theme, attribute, values, {v: per_value[v] for v in values}, counts)
+
+
+# --- export -----------------------------------------------------------------------
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower() or "theme"
+
+
+def export_matrices(matrices: list[Matrix], out: Path | str) -> list[Path]:
+    """Write matrices as .xlsx (a sheet per theme), .html (one page) or .csv (a file per theme)."""
+    out = Path(out)
+    if not matrices:
+        raise InvalidInput("there is no theme to chart: a theme is a code with child codes")
+    suffix = out.suffix.lower()
+    if suffix not in (".xlsx", ".csv", ".html", ".htm"):
+        raise InvalidInput(f"{out.name}: unsupported type '{suffix}' (use .xlsx, .csv or .html)")
+    if not out.parent.is_dir():
+        raise InvalidInput(f"{out.parent}: folder does not exist")
+    if suffix == ".xlsx":
+        _write_xlsx(matrices, out)
+        return [out]
+    if suffix in (".html", ".htm"):
+        out.write_text(matrices_html(matrices), encoding="utf-8")
+        return [out]
+    if len(matrices) == 1:
+        _write_csv(matrices[0], out)
+        return [out]
+    written = []
+    for matrix in matrices:
+        target = out.with_name(f"{out.stem}-{slug(matrix.theme)}{out.suffix}")
+        _write_csv(matrix, target)
+        written.append(target)
+    return written
+
+
+def _header(matrix: Matrix) -> list[str]:
+    return ["Case", *matrix.attributes, *matrix.column_names]
+
+
+def _attribute_cells(row: Row, matrix: Matrix) -> list[Any]:
+    return [row.attributes.get(name) for name in matrix.attributes]
+
+
+def _write_csv(matrix: Matrix, path: Path) -> None:
+    write_csv(
+        path,
+        _header(matrix),
+        ([row.case, *_attribute_cells(row, matrix), *(row.cells[p].as_text() for p in matrix.columns)] for row in matrix.rows),
+    )
+
+
+def _fit_cell(text: str) -> str:
+    if len(text) <= XLSX_CELL_LIMIT:
+        return text
+    cut = text.rfind("\n\n", 0, XLSX_CELL_LIMIT - 200)
+    rest = text[cut:].count("\n\n“")
+    return text[:cut] + f"\n\n[… {rest} more quote(s) do not fit in an Excel cell; see the CSV or HTML export]"
+
+
+def _sheet_title(theme: str, used: set[str]) -> str:
+    base = re.sub(r"[\\/*?:\[\]]", "-", theme.rsplit("/", 1)[-1])[:31] or "Theme"
+    title, n = base, 2
+    while title.lower() in used:
+        suffix = f" ({n})"
+        title, n = base[: 31 - len(suffix)] + suffix, n + 1
+    used.add(title.lower())
+    return title
+
+
+def _write_xlsx(matrices: list[Matrix], path: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    bold = Font(bold=True)
+    header_fill = PatternFill("solid", fgColor="DDE5F0")
+    used: set[str] = set()
+    for matrix in matrices:
+        sheet = workbook.create_sheet(_sheet_title(matrix.theme, used))
+        sheet.append(_header(matrix))
+        for cell in sheet[1]:
+            cell.font, cell.alignment, cell.fill = bold, wrap, header_fill
+        for row in matrix.rows:
+            sheet.append(
+                [row.case, *_attribute_cells(row, matrix), *(_fit_cell(row.cells[p].as_text()) for p in matrix.columns)]
+            )
+        for cells in sheet.iter_rows(min_row=2):
+            for cell in cells:
+                cell.alignment = wrap
+            cells[0].font = bold
+        first_code = 2 + len(matrix.attributes)
+        sheet.column_dimensions["A"].width = 14
+        for i in range(2, first_code):
+            sheet.column_dimensions[get_column_letter(i)].width = 16
+        for i in range(first_code, first_code + len(matrix.columns)):
+            sheet.column_dimensions[get_column_letter(i)].width = 60
+        sheet.freeze_panes = "B2"
+        sheet.page_setup.orientation = "landscape"
+        sheet.print_title_rows = "1:1"
+    workbook.save(path)
+
+
+_HTML_STYLE = """
+body { font-family: system-ui, sans-serif; margin: 1.5rem; color: #1d1d1f; }
+h1 { font-size: 1.4rem; } h2 { font-size: 1.15rem; margin-top: 2rem; }
+table { border-collapse: collapse; width: 100%; }
+th, td { border: 1px solid #b8c0cc; padding: .5rem; vertical-align: top; text-align: left; }
+thead th { background: #dde5f0; position: sticky; top: 0; }
+td.case { font-weight: bold; white-space: nowrap; }
+td.cell { min-width: 18rem; }
+p.summary { margin: 0 0 .5rem; }
+p.empty { margin: 0 0 .5rem; color: #6b6b6b; font-style: italic; }
+blockquote { margin: .4rem 0; padding-left: .6rem; border-left: 3px solid #8aa1c1; }
+cite { display: block; font-size: .85em; color: #4a4a4a; font-style: normal; }
+"""
+
+
+def matrices_html(matrices: list[Matrix], title: str = "Framework matrix") -> str:
+    """A self-contained page with a table per theme; all text escaped."""
+    esc = html.escape
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{esc(title)}</title><style>{_HTML_STYLE}</style></head><body>",
+        f"<h1>{esc(title)}</h1>",
+    ]
+    for matrix in matrices:
+        parts.append(f'<section><h2>Theme: {esc(matrix.theme)}</h2><table><thead><tr>')
+        parts += [f'<th scope="col">{esc(h)}</th>' for h in _header(matrix)]
+        parts.append("</tr></thead><tbody>")
+        for row in matrix.rows:
+            parts.append(f'<tr><td class="case">{esc(row.case)}</td>')
+            parts += [f"<td>{esc(cell_text(v))}</td>" for v in _attribute_cells(row, matrix)]
+            for path in matrix.columns:
+                cell = row.cells[path]
+                parts.append('<td class="cell">')
+                if cell.summary:
+                    parts.append(f'<p class="summary">{esc(cell.summary)}</p>')
+                else:
+                    parts.append(f'<p class="empty">{esc(NO_SUMMARY)}</p>')
+                for q in cell.quotes:
+                    parts.append(f"<blockquote>“{esc(q.text)}”<cite>{esc(q.reference)}</cite></blockquote>")
+                parts.append("</td>")
+            parts.append("</tr>")
+        parts.append("</tbody></table></section>")
+    parts.append("</body></html>")
+    return "\n".join(parts)

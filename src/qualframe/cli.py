@@ -1,0 +1,613 @@
+"""The ``qualframe`` command: a thin layer over the library API, one command per function.
+
+Commands print for people by default and JSON with ``--json``; errors go to stderr
+as one line naming the file or field and the problem, with exit status 1.
+"""
+
+from __future__ import annotations
+
+import functools
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Callable, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from rich.tree import Tree
+
+from . import cases as cases_api
+from . import chart as chart_api
+from . import codebook as codebook_api
+from . import coding as coding_api
+from . import importing, memos, sources
+from .errors import QualframeError
+from .project import Project, init_project, migrate_project, open_project
+
+app = typer.Typer(
+    help="qualframe: qualitative research workbench (import, code, chart with the Framework Method).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+cases_app = typer.Typer(help="Cases (participants) and their attributes. Without a subcommand: list them.")
+codebook_app = typer.Typer(help="Import, export and edit the codebook.", no_args_is_help=True)
+codings_app = typer.Typer(help="Codings: list (default), import, export.")
+chart_app = typer.Typer(help="Framework matrix: write it (default), or set cell summaries.")
+app.add_typer(cases_app, name="cases")
+app.add_typer(codebook_app, name="codebook")
+app.add_typer(codings_app, name="codings")
+app.add_typer(chart_app, name="chart")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+ProjectOpt = Annotated[
+    Optional[Path],
+    typer.Option("--project", "-p", help="Project folder (default: found from the current folder upwards)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+CoderOpt = Annotated[
+    Optional[str],
+    typer.Option("--coder", help="Who is coding (default: $QUALFRAME_CODER, else your login name)."),
+]
+
+
+def default_coder(coder: str | None) -> str:
+    return coder or os.environ.get("QUALFRAME_CODER") or getpass.getuser()
+
+
+def fail(message: str) -> None:
+    err.print(f"[bold red]Error:[/] {message}", markup=True, highlight=False)
+    raise typer.Exit(1)
+
+
+def handles_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn a QualframeError into a one-line message and exit status 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except QualframeError as exc:
+            fail(_escape(str(exc)))
+
+    return wrapper
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def opened(project: Path | None) -> Project:
+    return open_project(project)
+
+
+# --- project --------------------------------------------------------------------------
+
+
+@app.command()
+@handles_errors
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder for the project (created if needed).")] = Path("."),
+    db: Annotated[Optional[str], typer.Option("--db", help="postgresql://… URL to keep the data on a server.")] = None,
+    name: Annotated[Optional[str], typer.Option(help="Project name (default: the folder's name).")] = None,
+) -> None:
+    """Create a project: a folder with its SQLite database, or linked to PostgreSQL."""
+    with init_project(directory, db, name) as project:
+        where = "PostgreSQL" if not project.is_sqlite else "SQLite"
+        out.print(f"Created project in {project.root} ({where})", highlight=False)
+
+
+@app.command()
+@handles_errors
+def migrate(project: ProjectOpt = None) -> None:
+    """Bring the project database up to this version's schema (SQLite is backed up first)."""
+    before, after = migrate_project(project)
+    out.print("Already up to date." if before == after else f"Migrated from {before or 'empty'} to {after}.")
+
+
+# --- import and sources -----------------------------------------------------------
+
+
+@app.command("import")
+@handles_errors
+def import_(
+    files: Annotated[list[Path], typer.Argument(help="Transcripts: .txt .md .docx .vtt .srt")],
+    case: Annotated[Optional[str], typer.Option("--case", help="Link the imported sources to this case.")] = None,
+    case_from_filename: Annotated[
+        bool, typer.Option("--case-from-filename", help="Link each source to a case named after its file.")
+    ] = False,
+    max_mb: Annotated[float, typer.Option("--max-mb", help="Refuse files larger than this.")] = 50,
+    project: ProjectOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import transcripts; bad files are reported and skipped, and the exit status is 1."""
+    with opened(project) as proj, Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=err, transient=True, disable=as_json or len(files) < 2,
+    ) as progress:
+        task = progress.add_task("Importing", total=len(files))
+        report = importing.import_files(
+            proj, files, case=case, case_from_filename=case_from_filename,
+            max_bytes=int(max_mb * 1024 * 1024), on_progress=lambda _p: progress.advance(task),
+        )
+    if as_json:
+        print_json({"imported": report.imported, "failed": [{"file": f, "reason": r} for f, r in report.failed]})
+    else:
+        for name in report.imported:
+            out.print(f"imported {name}", highlight=False)
+        for filename, reason in report.failed:
+            err.print(f"[red]refused[/] {_escape(filename)}: {_escape(reason)}", highlight=False)
+        out.print(f"{len(report.imported)} imported, {len(report.failed)} refused", highlight=False)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command("sources")
+@handles_errors
+def sources_(project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
+    """List the sources (with --json: each with its full text and speaker turns)."""
+    with opened(project) as proj:
+        rows = sources.list_sources(proj, with_text=as_json)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("Source", "Case", "Format", "Words", "Turns/speakers")
+    for r in rows:
+        table.add_row(r["name"], r["case"] or "—", r["format"], str(r["words"]), ", ".join(r["speakers"]) or "—")
+    out.print(table)
+
+
+# --- cases ------------------------------------------------------------------------
+
+
+@cases_app.callback(invoke_without_command=True)
+@handles_errors
+def cases_list(ctx: typer.Context, project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
+    """List cases with their attributes."""
+    if ctx.invoked_subcommand:
+        return
+    with opened(project) as proj:
+        rows = cases_api.list_cases(proj)
+        attributes = [a["name"] for a in cases_api.list_attributes(proj)]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("Case", *attributes, "Sources")
+    for r in rows:
+        table.add_row(r["name"], *(_show(r["attributes"][a]) for a in attributes), ", ".join(r["sources"]))
+    out.print(table)
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _pairs(items: list[str], option: str) -> dict[str, str]:
+    pairs = {}
+    for item in items:
+        if "=" not in item:
+            fail(f"{option} {item!r}: write it as NAME=VALUE")
+        key, value = item.split("=", 1)
+        pairs[key.strip()] = value.strip()
+    return pairs
+
+
+@cases_app.command("import")
+@handles_errors
+def cases_import(
+    file: Annotated[Path, typer.Argument(help=".csv or .xlsx: first column the case name, others attributes.")],
+    type_: Annotated[
+        list[str], typer.Option("--type", help="Override an inferred type: COLUMN=text|integer|float|boolean|date.")
+    ] = [],
+    project: ProjectOpt = None,
+) -> None:
+    """Create or update cases and their attributes from a table."""
+    with opened(project) as proj:
+        result = cases_api.import_cases(proj, file, _pairs(type_, "--type"))
+    out.print(f"{result['created']} case(s) created, {result['updated']} updated, {result['attributes']} attribute(s)")
+
+
+@cases_app.command("add")
+@handles_errors
+def cases_add(
+    name: str,
+    attr: Annotated[list[str], typer.Option("--attr", help="ATTRIBUTE=VALUE (repeatable).")] = [],
+    description: str = "",
+    project: ProjectOpt = None,
+) -> None:
+    """Add a case."""
+    with opened(project) as proj:
+        cases_api.add_case(proj, name, description, _pairs(attr, "--attr"))
+    out.print(f"added case {name}", highlight=False)
+
+
+@cases_app.command("set")
+@handles_errors
+def cases_set(case: str, attribute: str, value: str, project: ProjectOpt = None) -> None:
+    """Set one attribute of one case."""
+    with opened(project) as proj:
+        cases_api.set_attribute(proj, case, attribute, value)
+    out.print(f"{case}: {attribute} = {value}", highlight=False)
+
+
+@app.command("link")
+@handles_errors
+def link(
+    source: str,
+    case: Annotated[Optional[str], typer.Argument(help="Case name; omit to unlink.")] = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Link a source to a case (created if needed)."""
+    with opened(project) as proj:
+        sources.link_case(proj, source, case)
+    out.print(f"{source} → {case or 'no case'}", highlight=False)
+
+
+# --- codebook ---------------------------------------------------------------------
+
+
+@app.command("codes")
+@handles_errors
+def codes(project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
+    """Show the codebook as a tree, with the number of codings of each code."""
+    with opened(project) as proj:
+        rows = codebook_api.list_codes(proj)
+    if as_json:
+        print_json(rows)
+        return
+    tree = Tree("Codebook")
+    nodes: dict[str, Tree] = {}
+    for r in rows:
+        parent = nodes[r["parent"]] if r["parent"] else tree
+        colour = r["colour"] or "white"
+        label = f"[{colour}]■[/] {_escape(r['name'])} [dim]({r['codings']}, {r['origin']})[/]"
+        nodes[r["path"]] = parent.add(label)
+    out.print(tree)
+
+
+@codebook_app.command("import")
+@handles_errors
+def codebook_import(file: Path, project: ProjectOpt = None) -> None:
+    """Add or update codes from a .yaml or .csv codebook."""
+    with opened(project) as proj:
+        result = codebook_api.import_codebook(proj, file)
+    out.print(f"{result['created']} code(s) created, {result['updated']} updated")
+
+
+@codebook_app.command("export")
+@handles_errors
+def codebook_export(file: Path, project: ProjectOpt = None) -> None:
+    """Write the codebook as .yaml or .csv."""
+    with opened(project) as proj:
+        codebook_api.export_codebook(proj, file)
+    out.print(f"wrote {file}", highlight=False)
+
+
+@codebook_app.command("from-guide")
+@handles_errors
+def codebook_from_guide(guide: Path, project: ProjectOpt = None) -> None:
+    """Make a deductive top-level code for each topic of an interview topic guide."""
+    with opened(project) as proj:
+        created = codebook_api.codes_from_guide(proj, guide)
+    for name in created:
+        out.print(f"added {name}", highlight=False)
+    out.print(f"{len(created)} code(s) created from {guide.name}", highlight=False)
+
+
+def _code_fields(**fields: Optional[str]) -> dict[str, str]:
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+@codebook_app.command("add")
+@handles_errors
+def codebook_add(
+    path: Annotated[str, typer.Argument(help="Code path, e.g. 'Funding/Short-term'.")],
+    definition: Optional[str] = None,
+    inclusion: Optional[str] = None,
+    exclusion: Optional[str] = None,
+    example: Optional[str] = None,
+    colour: Optional[str] = None,
+    origin: Annotated[Optional[str], typer.Option(help="deductive or inductive (default inductive).")] = None,
+    parents: Annotated[bool, typer.Option("--parents", help="Create missing parent codes.")] = False,
+    project: ProjectOpt = None,
+) -> None:
+    """Add a code."""
+    with opened(project) as proj:
+        codebook_api.add_code(
+            proj, path, create_parents=parents,
+            **_code_fields(definition=definition, inclusion=inclusion, exclusion=exclusion,
+                           example=example, colour=colour, origin=origin),
+        )
+    out.print(f"added {path}", highlight=False)
+
+
+@codebook_app.command("edit")
+@handles_errors
+def codebook_edit(
+    path: str,
+    rename: Annotated[Optional[str], typer.Option(help="New name (not a path).")] = None,
+    move_to: Annotated[Optional[str], typer.Option("--move-to", help="New parent path ('' for top level).")] = None,
+    definition: Optional[str] = None,
+    inclusion: Optional[str] = None,
+    exclusion: Optional[str] = None,
+    example: Optional[str] = None,
+    colour: Optional[str] = None,
+    origin: Optional[str] = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Edit, rename or move a code."""
+    with opened(project) as proj:
+        new_path = codebook_api.update_code(
+            proj, path, rename=rename, move_to=move_to,
+            **_code_fields(definition=definition, inclusion=inclusion, exclusion=exclusion,
+                           example=example, colour=colour, origin=origin),
+        )
+    out.print(f"updated {new_path}", highlight=False)
+
+
+@codebook_app.command("delete")
+@handles_errors
+def codebook_delete(
+    path: str,
+    force: Annotated[bool, typer.Option("--force", help="Also delete the codings of the code.")] = False,
+    project: ProjectOpt = None,
+) -> None:
+    """Delete a code and its children."""
+    with opened(project) as proj:
+        codebook_api.delete_code(proj, path, force=force)
+    out.print(f"deleted {path}", highlight=False)
+
+
+@codebook_app.command("merge")
+@handles_errors
+def codebook_merge(path: str, into: str, project: ProjectOpt = None) -> None:
+    """Move every coding of one code to another, then delete the first."""
+    with opened(project) as proj:
+        moved = codebook_api.merge_codes(proj, path, into)
+    out.print(f"merged {path} into {into} ({moved} coding(s) moved)", highlight=False)
+
+
+# --- coding -----------------------------------------------------------------------
+
+
+@app.command("code")
+@handles_errors
+def code(
+    source: Annotated[str, typer.Option("--source", help="Source name.")],
+    code_path: Annotated[str, typer.Option("--code", help="Code path, e.g. 'Funding/Short-term'.")],
+    quote: Annotated[Optional[str], typer.Option("--quote", help="Exact words that occur once in the source.")] = None,
+    start: Annotated[Optional[int], typer.Option(help="Start offset (code points, 0-based).")] = None,
+    end: Annotated[Optional[int], typer.Option(help="End offset (exclusive).")] = None,
+    memo: Annotated[Optional[str], typer.Option(help="A memo on this coding.")] = None,
+    coder: CoderOpt = None,
+    project: ProjectOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Code a quote (or a start/end span) of a source."""
+    with opened(project) as proj:
+        result = coding_api.code_text(
+            proj, source, code_path, quote=quote, start=start, end=end, coder=default_coder(coder), memo=memo
+        )
+    if as_json:
+        print_json(result)
+    else:
+        out.print(f"coded {source} {result['start']}-{result['end']} as {result['code']}", highlight=False)
+
+
+@app.command("uncode")
+@handles_errors
+def uncode(
+    source: Annotated[str, typer.Option("--source")],
+    start: Annotated[int, typer.Option()],
+    end: Annotated[int, typer.Option()],
+    code_path: Annotated[str, typer.Option("--code")],
+    coder: Annotated[Optional[str], typer.Option(help="Only this coder's coding (default: all).")] = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Remove the coding of a code on a span."""
+    with opened(project) as proj:
+        removed = coding_api.uncode(proj, source, start, end, code_path, coder)
+    out.print(f"removed {removed} coding(s)")
+
+
+@codings_app.callback(invoke_without_command=True)
+@handles_errors
+def codings_list(
+    ctx: typer.Context,
+    source: Optional[str] = None,
+    code_path: Annotated[Optional[str], typer.Option("--code")] = None,
+    coder: Optional[str] = None,
+    project: ProjectOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List codings (filter with --source, --code, --coder)."""
+    if ctx.invoked_subcommand:
+        return
+    with opened(project) as proj:
+        rows = coding_api.list_codings(proj, source=source, code=code_path, coder=coder)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("Source", "Span", "Code", "Coder", "Speaker", "Text")
+    for r in rows:
+        text = r["text"] if len(r["text"]) <= 80 else r["text"][:77] + "…"
+        table.add_row(r["source"], f"{r['start']}-{r['end']}", r["code"], r["coder"], r["speaker"] or "—", text)
+    out.print(table)
+
+
+@codings_app.command("import")
+@handles_errors
+def codings_import(file: Path, coder: CoderOpt = None, project: ProjectOpt = None) -> None:
+    """Add codings from CSV/XLSX with columns source,start,end,code,coder,memo."""
+    with opened(project) as proj:
+        added = coding_api.import_codings(proj, file, default_coder=default_coder(coder))
+    out.print(f"{added} coding(s) imported")
+
+
+@codings_app.command("export")
+@handles_errors
+def codings_export(file: Path, project: ProjectOpt = None) -> None:
+    """Write every coding as CSV (source,start,end,code,coder,memo plus case, speaker, text)."""
+    with opened(project) as proj:
+        count = coding_api.export_codings(proj, file)
+    out.print(f"wrote {count} coding(s) to {file}", highlight=False)
+
+
+# --- memos ------------------------------------------------------------------------
+
+
+@app.command("memo")
+@handles_errors
+def memo(
+    text: str,
+    source: Optional[str] = None,
+    case: Optional[str] = None,
+    code_path: Annotated[Optional[str], typer.Option("--code")] = None,
+    author: CoderOpt = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Write a memo on a source, a case, a code, or (none named) the project."""
+    with opened(project) as proj:
+        result = memos.add_memo(proj, text, author=default_coder(author), source=source, case=case, code=code_path)
+    out.print(f"memo on {result['on']} {result['target']}".rstrip(), highlight=False)
+
+
+@app.command("memos")
+@handles_errors
+def memos_list(project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
+    """List memos."""
+    with opened(project) as proj:
+        rows = memos.list_memos(proj)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("On", "Target", "Author", "When", "Memo")
+    for r in rows:
+        table.add_row(r["on"], r["target"], r["author"] or "—", r["created_at"] or "", r["text"])
+    out.print(table)
+
+
+# --- chart ------------------------------------------------------------------------
+
+
+@chart_app.callback(invoke_without_command=True)
+@handles_errors
+def chart(
+    ctx: typer.Context,
+    theme: Annotated[Optional[str], typer.Option(help="Theme (a code with children); default: every theme.")] = None,
+    out_file: Annotated[Optional[Path], typer.Option("--out", help="Write .xlsx, .csv or .html.")] = None,
+    project: ProjectOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Build the framework matrix of a theme (or every theme) and write it."""
+    if ctx.invoked_subcommand:
+        return
+    if out_file is None and not as_json:
+        fail("say where to write the matrix with --out FILE.xlsx|.csv|.html (or use --json)")
+    with opened(project) as proj:
+        matrices = chart_api.build_matrices(proj, theme)
+    if as_json:
+        print_json([m.as_dict() for m in matrices])
+        return
+    assert out_file is not None
+    for path in chart_api.export_matrices(matrices, out_file):
+        out.print(f"wrote {path}", highlight=False)
+    out.print(f"{len(matrices)} theme(s): {', '.join(m.theme for m in matrices)}", highlight=False)
+
+
+@chart_app.command("summarise")
+@handles_errors
+def chart_summarise(
+    case: Annotated[Optional[str], typer.Option(help="Case (matrix row).")] = None,
+    code_path: Annotated[Optional[str], typer.Option("--code", help="Code (matrix column).")] = None,
+    text: Annotated[Optional[str], typer.Option(help="The summary; empty clears it.")] = None,
+    from_file: Annotated[Optional[Path], typer.Option("--from", help="CSV/XLSX with columns case, code, summary.")] = None,
+    author: CoderOpt = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Write the researcher's summary for a matrix cell, or import many from a table."""
+    with opened(project) as proj:
+        if from_file is not None:
+            count = chart_api.import_summaries(proj, from_file, author=default_coder(author))
+            out.print(f"{count} summary row(s) imported")
+            return
+        if case is None or code_path is None or text is None:
+            fail("give --case, --code and --text (or --from FILE)")
+        chart_api.summarise(proj, case, code_path, text, author=default_coder(author))  # type: ignore[arg-type]
+    out.print(f"summary set for {case} × {code_path}", highlight=False)
+
+
+@chart_app.command("summaries")
+@handles_errors
+def chart_summaries(project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
+    """List the cell summaries."""
+    with opened(project) as proj:
+        rows = chart_api.list_summaries(proj)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("Case", "Code", "Summary")
+    for r in rows:
+        table.add_row(r["case"], r["code"], r["summary"])
+    out.print(table)
+
+
+@app.command("crosstab")
+@handles_errors
+def crosstab(
+    theme: Annotated[str, typer.Option(help="Theme (a code with children).")],
+    by: Annotated[str, typer.Option("--by", help="Case attribute to compare across.")],
+    out_file: Annotated[Optional[Path], typer.Option("--out", help="Also write a .csv.")] = None,
+    project: ProjectOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Count the cases (not quotes) with each code of a theme, by a case attribute."""
+    with opened(project) as proj:
+        result = chart_api.crosstab(proj, theme, by)
+    header = ["Code", *(f"{v} (n={result.cases_per_value[v]})" for v in result.values)]
+    body = [[path.rsplit("/", 1)[-1], *(result.counts[path][v] for v in result.values)] for path in result.counts]
+    if out_file is not None:
+        from .tabular import write_csv
+
+        write_csv(out_file, header, body)
+    if as_json:
+        print_json(result.as_dict())
+        return
+    table = Table(*header, title=f"{result.theme} by {result.attribute} (number of cases)")
+    for row in body:
+        table.add_row(*(str(x) for x in row))
+    out.print(table)
+
+
+# --- demo -------------------------------------------------------------------------
+
+
+@app.command()
+@handles_errors
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the demo study.")] = Path("qualframe-demo"),
+) -> None:
+    """Build a complete fictional example study and write its framework matrices."""
+    from .demo import build_demo
+
+    build_demo(out_dir, console=out)
+
+
+def main() -> None:
+    app()

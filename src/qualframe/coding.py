@@ -1,0 +1,277 @@
+"""Coding: attaching codes to exact spans of a source's plain text, by a named coder."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from .codebook import code_by_path, code_path, code_tree
+from .errors import InvalidInput, NotFound
+from .memos import add_note
+from .project import Project, get_or_create_user
+from .sources import source_by_name
+from .store import Coding, Note, Source, Turn
+from .tabular import cell_text, column_index, read_table, write_csv
+
+CODINGS_COLUMNS = ("source", "start", "end", "code", "coder", "memo")
+_QUOTE_MARKS = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+
+
+@dataclass
+class Match:
+    start: int
+    end: int
+    context: str
+
+
+def _context(text: str, start: int, end: int, width: int = 40) -> str:
+    before = text[max(0, start - width) : start].replace("\n", " ")
+    after = text[end : end + width].replace("\n", " ")
+    return f"…{before}[{text[start:end]}]{after}…"
+
+
+def find_quote(text: str, quote: str) -> list[Match]:
+    """Every place ``quote`` occurs in ``text``.
+
+    Exact matches first; failing those, matches that differ only in white space
+    (line breaks) or in curly versus straight quotation marks, as copied from Word.
+    """
+    quote = quote.strip()
+    if not quote:
+        raise InvalidInput("the quote is empty")
+    spans = []
+    at = text.find(quote)
+    while at != -1:
+        spans.append((at, at + len(quote)))
+        at = text.find(quote, at + 1)
+    if not spans:
+        pattern = r"\s+".join(re.escape(word) for word in quote.translate(_QUOTE_MARKS).split())
+        folded = text.translate(_QUOTE_MARKS)  # same length: offsets still point into text
+        spans = [(m.start(), m.end()) for m in re.finditer(pattern, folded)]
+    return [Match(s, e, _context(text, s, e)) for s, e in spans]
+
+
+def locate_quote(text: str, quote: str, source_name: str) -> tuple[int, int]:
+    """The single span of ``quote``; an error listing candidates if it is missing or ambiguous."""
+    matches = find_quote(text, quote)
+    if len(matches) == 1:
+        return matches[0].start, matches[0].end
+    if not matches:
+        loose = [
+            Match(m.start(), m.end(), _context(text, m.start(), m.end()))
+            for m in re.finditer(
+                r"\s+".join(re.escape(w) for w in quote.translate(_QUOTE_MARKS).split()),
+                text.translate(_QUOTE_MARKS),
+                flags=re.IGNORECASE,
+            )
+        ][:5]
+        hint = "".join(f"\n  {m.start}-{m.end}: {m.context}" for m in loose)
+        hint = f"; similar text (different capitals):{hint}" if loose else ""
+        raise NotFound(f"quote not found in source '{source_name}'{hint}")
+    listing = "".join(f"\n  --start {m.start} --end {m.end}: {m.context}" for m in matches[:10])
+    more = f"\n  … and {len(matches) - 10} more" if len(matches) > 10 else ""
+    raise InvalidInput(
+        f"quote occurs {len(matches)} times in source '{source_name}'; quote more words, "
+        f"or give --start/--end:{listing}{more}"
+    )
+
+
+def _check_span(source: Source, start: int, end: int) -> None:
+    length = len(source.plain_text)
+    if not (0 <= start < end <= length):
+        raise InvalidInput(
+            f"span {start}-{end} is not inside source '{source.name}' "
+            f"(its text has {length} characters; start < end, end exclusive)"
+        )
+
+
+def _add_coding(
+    session: Session, source: Source, start: int, end: int, code_path_: str, coder: str, memo: str | None
+) -> Coding:
+    _check_span(source, start, end)
+    code = code_by_path(session, code_path_)
+    user = get_or_create_user(session, coder)
+    existing = session.scalar(
+        select(Coding).where(
+            Coding.source_id == source.id,
+            Coding.start == start,
+            Coding.end == end,
+            Coding.code_id == code.id,
+            Coding.coder_id == user.id,
+        )
+    )
+    coding = existing or Coding(source_id=source.id, start=start, end=end, code_id=code.id, coder_id=user.id)
+    if existing is None:
+        session.add(coding)
+        session.flush()
+    if memo:
+        add_note(session, "coding", coding.id, memo, author=user)
+    return coding
+
+
+def code_text(
+    project: Project,
+    source: str,
+    code: str,
+    *,
+    quote: str | None = None,
+    start: int | None = None,
+    end: int | None = None,
+    coder: str,
+    memo: str | None = None,
+) -> dict[str, Any]:
+    """Code a quote (found exactly once) or an explicit start/end span of a source."""
+    if (quote is None) == (start is None or end is None):
+        raise InvalidInput("give either a quote or both start and end")
+    with project.session() as s:
+        src = source_by_name(s, source)
+        if quote is not None:
+            start, end = locate_quote(src.plain_text, quote, src.name)
+        assert start is not None and end is not None
+        coding = _add_coding(s, src, start, end, code, coder, memo)
+        return _coding_dict(coding, src, {coding.id: memo} if memo else {})
+
+
+def uncode(project: Project, source: str, start: int, end: int, code: str, coder: str | None = None) -> int:
+    """Remove the codings of ``code`` on exactly that span (of one coder, or all); returns how many."""
+    with project.session() as s:
+        src = source_by_name(s, source)
+        target = code_by_path(s, code)
+        query = select(Coding).where(
+            Coding.source_id == src.id, Coding.start == start, Coding.end == end, Coding.code_id == target.id
+        )
+        rows = [c for c in s.scalars(query) if coder is None or c.coder.name == coder]
+        if not rows:
+            raise NotFound(f"no coding of '{code}' at {start}-{end} in source '{source}'")
+        for row in rows:
+            s.delete(row)
+        return len(rows)
+
+
+def speaker_at(turns: list[Turn], starts: list[int], position: int) -> str | None:
+    """The speaker whose turn contains ``position`` (turns sorted by start)."""
+    i = bisect.bisect_right(starts, position) - 1
+    if i >= 0 and turns[i].start <= position < max(turns[i].end, turns[i].start + 1):
+        return turns[i].speaker or None
+    return None
+
+
+def _coding_dict(coding: Coding, source: Source, memos: dict[int, str]) -> dict[str, Any]:
+    return {
+        "guid": coding.guid,
+        "source": source.name,
+        "case": source.case.name if source.case else None,
+        "start": coding.start,
+        "end": coding.end,
+        "code": code_path(coding.code),
+        "coder": coding.coder.name,
+        "text": source.plain_text[coding.start : coding.end],
+        "memo": memos.get(coding.id),
+        "created_at": coding.created_at.isoformat(timespec="seconds") if coding.created_at else None,
+    }
+
+
+def list_codings(
+    project: Project, *, source: str | None = None, code: str | None = None, coder: str | None = None
+) -> list[dict[str, Any]]:
+    """Codings with their text, speaker, code path and memo; filters narrow the list."""
+    with project.session() as s:
+        query = select(Coding).options(joinedload(Coding.code), joinedload(Coding.coder))
+        if source:
+            query = query.where(Coding.source_id == source_by_name(s, source).id)
+        if code:
+            query = query.where(Coding.code_id == code_by_path(s, code).id)
+        rows = s.scalars(query).all()
+        if coder:
+            rows = [c for c in rows if c.coder.name == coder]
+        paths = {c.id: p for c, p, _ in code_tree(s)}
+        sources = {
+            src.id: src
+            for src in s.scalars(
+                select(Source).options(joinedload(Source.case)).where(Source.id.in_({c.source_id for c in rows}))
+            ).unique()
+        }
+        memos = _coding_memos(s)
+        turns = _turns_by_source(s, list(sources))
+        result = []
+        for c in sorted(rows, key=lambda c: (sources[c.source_id].name, c.start, c.end, paths[c.code_id])):
+            src = sources[c.source_id]
+            source_turns, starts = turns.get(src.id, ([], []))
+            result.append(
+                {
+                    "guid": c.guid,
+                    "source": src.name,
+                    "case": src.case.name if src.case else None,
+                    "start": c.start,
+                    "end": c.end,
+                    "code": paths[c.code_id],
+                    "coder": c.coder.name,
+                    "speaker": speaker_at(source_turns, starts, c.start),
+                    "text": src.plain_text[c.start : c.end],
+                    "memo": memos.get(c.id),
+                    "created_at": c.created_at.isoformat(timespec="seconds") if c.created_at else None,
+                }
+            )
+        return result
+
+
+def _coding_memos(session: Session) -> dict[int, str]:
+    memos: dict[int, str] = {}
+    for note in session.scalars(select(Note).where(Note.target_type == "coding").order_by(Note.id)):
+        assert note.target_id is not None
+        memos[note.target_id] = f"{memos[note.target_id]}\n\n{note.text}" if note.target_id in memos else note.text
+    return memos
+
+
+def _turns_by_source(session: Session, source_ids: list[int]) -> dict[int, tuple[list[Turn], list[int]]]:
+    grouped: dict[int, list[Turn]] = {}
+    for turn in session.scalars(select(Turn).where(Turn.source_id.in_(source_ids)).order_by(Turn.source_id, Turn.start)):
+        grouped.setdefault(turn.source_id, []).append(turn)
+    return {sid: (ts, [t.start for t in ts]) for sid, ts in grouped.items()}
+
+
+def import_codings(project: Project, path: Path | str, *, default_coder: str) -> int:
+    """Add codings from a CSV/XLSX with columns source,start,end,code[,coder,memo]; all or nothing."""
+    path = Path(path)
+    header, rows = read_table(path)
+    index = column_index(header, path.name, ["source", "start", "end", "code"])
+    added = 0
+    with project.session() as s:
+        sources: dict[str, Source] = {}
+        for number, row in enumerate(rows, start=2):
+            where = f"{path.name}, row {number}"
+            name = cell_text(row[index["source"]])
+            try:
+                start, end = int(cell_text(row[index["start"]])), int(cell_text(row[index["end"]]))
+            except ValueError:
+                raise InvalidInput(f"{where}: start and end must be whole numbers") from None
+            if name not in sources:
+                try:
+                    sources[name] = source_by_name(s, name)
+                except NotFound as exc:
+                    raise NotFound(f"{where}: {exc}") from None
+            coder = cell_text(row[index["coder"]]) if "coder" in index else ""
+            memo = cell_text(row[index["memo"]]) if "memo" in index else ""
+            try:
+                _add_coding(s, sources[name], start, end, cell_text(row[index["code"]]), coder or default_coder, memo or None)
+            except (InvalidInput, NotFound) as exc:
+                raise type(exc)(f"{where}: {exc}") from None
+            added += 1
+    return added
+
+
+def export_codings(project: Project, path: Path | str) -> int:
+    """Write every coding as CSV with columns source,start,end,code,coder,memo (plus text, speaker)."""
+    rows = list_codings(project)
+    write_csv(
+        path,
+        [*CODINGS_COLUMNS, "case", "speaker", "text"],
+        ([r["source"], r["start"], r["end"], r["code"], r["coder"], r["memo"] or "", r["case"] or "", r["speaker"] or "", r["text"]] for r in rows),
+    )
+    return len(rows)

@@ -1,0 +1,89 @@
+"""Reading and managing the sources (transcripts) already in a project."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from .cases import get_or_create_case
+from .errors import NotFound
+from .project import Project
+from .store import Source, SourceFile
+
+
+def source_by_name(session: Session, name: str) -> Source:
+    source = session.scalar(select(Source).where(Source.name == name))
+    if source is None:
+        known = session.scalars(select(Source.name).order_by(Source.name).limit(20)).all()
+        hint = f" (sources: {', '.join(known)})" if known else " (the project has no sources yet)"
+        raise NotFound(f"no source named '{name}'{hint}")
+    return source
+
+
+def _source_dict(source: Source, with_text: bool) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "name": source.name,
+        "guid": source.guid,
+        "case": source.case.name if source.case else None,
+        "format": source.format,
+        "encoding": source.encoding,
+        "original_filename": source.original_filename,
+        "sha256": source.sha256,
+        "size_bytes": source.size_bytes,
+        "imported_at": source.imported_at.isoformat(timespec="seconds") if source.imported_at else None,
+        "characters": len(source.plain_text),
+        "words": len(source.plain_text.split()),
+        "speakers": sorted({t.speaker for t in source.turns if t.speaker}),
+    }
+    if with_text:
+        item["text"] = source.plain_text
+        item["turns"] = [
+            {
+                "speaker": t.speaker,
+                "start": t.start,
+                "end": t.end,
+                "time_start": t.time_start,
+                "time_end": t.time_end,
+            }
+            for t in source.turns
+        ]
+    return item
+
+
+def list_sources(project: Project, *, with_text: bool = True) -> list[dict[str, Any]]:
+    """Every source as a plain dict (name, case, text, turns, provenance)."""
+    with project.session() as s:
+        sources = s.scalars(
+            select(Source)
+            .options(selectinload(Source.turns), selectinload(Source.case))
+            .order_by(Source.name)
+        ).all()
+        return [_source_dict(source, with_text) for source in sources]
+
+
+def get_source(project: Project, name: str) -> dict[str, Any]:
+    with project.session() as s:
+        return _source_dict(source_by_name(s, name), with_text=True)
+
+
+def original_bytes(project: Project, name: str) -> bytes:
+    """The file exactly as it was imported (for provenance checks)."""
+    with project.session() as s:
+        source = source_by_name(s, name)
+        return s.get(SourceFile, source.id).content  # type: ignore[union-attr]
+
+
+def link_case(project: Project, source_name: str, case_name: str | None) -> None:
+    """Link a source to a case (created if needed), or unlink it with ``None``."""
+    with project.session() as s:
+        source = source_by_name(s, source_name)
+        source.case = get_or_create_case(s, case_name) if case_name else None
+
+
+def delete_source(project: Project, name: str) -> None:
+    """Remove a source with its turns and codings."""
+    with project.session() as s:
+        s.delete(source_by_name(s, name))
+

@@ -1,0 +1,234 @@
+"""The project store: SQLAlchemy models, modelled on the REFI-QDA Project schema.
+
+One table per REFI entity (sources, cases, variables, codes, selections with their
+codings, notes), plus what the Framework Method adds (speaker turns, chart summaries).
+Every entity carries a GUID so that exchange with other QDA tools is a projection.
+Offsets (``start``/``end``) are 0-based Unicode code points into a source's plain
+text, end exclusive, as in REFI's PlainTextSelection.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+VARIABLE_TYPES = ("text", "integer", "float", "boolean", "date")
+CODE_ORIGINS = ("deductive", "inductive")
+NOTE_TARGETS = ("project", "source", "case", "code", "coding")
+
+
+def new_guid() -> str:
+    return str(uuid.uuid4())
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class GuidMixin:
+    guid: Mapped[str] = mapped_column(String(36), unique=True, default=new_guid)
+
+
+class ProjectInfo(Base):
+    """Key/value facts about the project (name, guid, created)."""
+
+    __tablename__ = "project_info"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class User(GuidMixin, Base):
+    """A coder (REFI ``User``)."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+
+
+class Case(GuidMixin, Base):
+    """A unit of analysis, usually one participant: a row of the framework matrix."""
+
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    sources: Mapped[list["Source"]] = relationship(back_populates="case")
+    values: Mapped[list["CaseValue"]] = relationship(
+        back_populates="case", cascade="all, delete-orphan"
+    )
+
+
+class Variable(GuidMixin, Base):
+    """A typed case attribute (REFI ``Variable``), e.g. organisation type."""
+
+    __tablename__ = "variables"
+    __table_args__ = (
+        CheckConstraint(
+            "type IN ('text','integer','float','boolean','date')", name="ck_variable_type"
+        ),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    type: Mapped[str] = mapped_column(String(16), default="text")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CaseValue(Base):
+    """One case's value for one variable, stored as text in the variable's canonical form."""
+
+    __tablename__ = "case_values"
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    variable_id: Mapped[int] = mapped_column(
+        ForeignKey("variables.id", ondelete="CASCADE"), primary_key=True
+    )
+    value: Mapped[str] = mapped_column(Text)
+
+    case: Mapped[Case] = relationship(back_populates="values")
+    variable: Mapped[Variable] = relationship()
+
+
+class Source(GuidMixin, Base):
+    """An imported transcript (REFI ``TextSource``) with its plain text."""
+
+    __tablename__ = "sources"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(300), unique=True)
+    plain_text: Mapped[str] = mapped_column(Text)
+    format: Mapped[str] = mapped_column(String(16))
+    encoding: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    original_filename: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+
+    case: Mapped[Case | None] = relationship(back_populates="sources")
+    turns: Mapped[list["Turn"]] = relationship(
+        back_populates="source", cascade="all, delete-orphan", order_by="Turn.start"
+    )
+
+
+class SourceFile(Base):
+    """The original bytes of an imported file, kept apart so listings stay light."""
+
+    __tablename__ = "source_files"
+    source_id: Mapped[int] = mapped_column(
+        ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True
+    )
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Turn(Base):
+    """A speaker turn: ``plain_text[start:end]`` is what ``speaker`` said."""
+
+    __tablename__ = "turns"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
+    speaker: Mapped[str] = mapped_column(String(300))
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    time_start: Mapped[float | None] = mapped_column(Float, nullable=True)
+    time_end: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+    source: Mapped[Source] = relationship(back_populates="turns")
+
+
+class Code(GuidMixin, Base):
+    """A node of the code tree; a code with children is a theme in the matrix."""
+
+    __tablename__ = "codes"
+    __table_args__ = (
+        CheckConstraint("origin IN ('deductive','inductive')", name="ck_code_origin"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("codes.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    name: Mapped[str] = mapped_column(String(300))
+    definition: Mapped[str] = mapped_column(Text, default="")
+    inclusion: Mapped[str] = mapped_column(Text, default="")
+    exclusion: Mapped[str] = mapped_column(Text, default="")
+    example: Mapped[str] = mapped_column(Text, default="")
+    colour: Mapped[str] = mapped_column(String(16), default="")
+    origin: Mapped[str] = mapped_column(String(16), default="inductive")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    parent: Mapped["Code | None"] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list["Code"]] = relationship(
+        back_populates="parent", order_by="Code.position"
+    )
+
+
+class Coding(GuidMixin, Base):
+    """A text selection of a source coded with one code by one coder.
+
+    REFI nests codings under a PlainTextSelection; a flat row per (selection, code,
+    coder) is the same information and makes charting one query.
+    """
+
+    __tablename__ = "codings"
+    __table_args__ = (
+        UniqueConstraint("source_id", "start", "end", "code_id", "coder_id", name="uq_coding"),
+        CheckConstraint('start >= 0 AND "end" > start', name="ck_coding_span"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    code_id: Mapped[int] = mapped_column(ForeignKey("codes.id", ondelete="CASCADE"), index=True)
+    coder_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    source: Mapped[Source] = relationship()
+    code: Mapped[Code] = relationship()
+    coder: Mapped[User] = relationship()
+
+
+class Note(GuidMixin, Base):
+    """A memo on the project, a source, a case, a code or a coding (REFI ``Note``)."""
+
+    __tablename__ = "notes"
+    __table_args__ = (
+        CheckConstraint(
+            "target_type IN ('project','source','case','code','coding')", name="ck_note_target"
+        ),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    target_type: Mapped[str] = mapped_column(String(16), index=True)
+    target_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    author: Mapped[User | None] = relationship()
+
+
+class Summary(Base):
+    """The researcher's summary for one cell of the framework matrix (case x code)."""
+
+    __tablename__ = "summaries"
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    code_id: Mapped[int] = mapped_column(ForeignKey("codes.id", ondelete="CASCADE"), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
