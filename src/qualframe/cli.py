@@ -56,6 +56,11 @@ CoderOpt = Annotated[
     typer.Option("--coder", help="Who is coding (default: $QUALFRAME_CODER, else your login name)."),
 ]
 
+AuthorOpt = Annotated[
+    Optional[str],
+    typer.Option("--author", help="Who writes this (default: $QUALFRAME_CODER, else your login name)."),
+]
+
 
 def default_coder(coder: str | None) -> str:
     return coder or os.environ.get("QUALFRAME_CODER") or getpass.getuser()
@@ -479,7 +484,7 @@ def memo(
     source: Optional[str] = None,
     case: Optional[str] = None,
     code_path: Annotated[Optional[str], typer.Option("--code")] = None,
-    author: CoderOpt = None,
+    author: AuthorOpt = None,
     project: ProjectOpt = None,
 ) -> None:
     """Write a memo on a source, a case, a code, or (none named) the project."""
@@ -538,7 +543,7 @@ def chart_summarise(
     code_path: Annotated[Optional[str], typer.Option("--code", help="Code (matrix column).")] = None,
     text: Annotated[Optional[str], typer.Option(help="The summary; empty clears it.")] = None,
     from_file: Annotated[Optional[Path], typer.Option("--from", help="CSV/XLSX with columns case, code, summary.")] = None,
-    author: CoderOpt = None,
+    author: AuthorOpt = None,
     project: ProjectOpt = None,
 ) -> None:
     """Write the researcher's summary for a matrix cell, or import many from a table."""

@@ -437,7 +437,7 @@ def codes_from_guide(project: Project, path: Path | str) -> list[str]:
         raise InvalidInput(f"{path.name}: file not found")
     from .importing.readers import decode_text
 
-    topics = parse_topic_guide(decode_text(path.read_bytes(), path.name))
+    topics = parse_topic_guide(decode_text(path.name, path.read_bytes())[0])
     if not topics:
         raise InvalidInput(f"{path.name}: no topics found (one topic per line, or Markdown headings)")
     created = []

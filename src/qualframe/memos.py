@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from .errors import InvalidInput
 from .project import Project, get_or_create_user
-from .store import NOTE_TARGETS, Case, Note, Source, User
+from .store import NOTE_TARGETS, Case, Coding, Note, Source, User
 
 
 def add_note(session: Session, target_type: str, target_id: int | None, text: str, author: User | None) -> Note:
@@ -71,12 +71,16 @@ def list_memos(project: Project) -> list[dict[str, Any]]:
             "source": dict(s.execute(select(Source.id, Source.name)).all()),
             "case": dict(s.execute(select(Case.id, Case.name)).all()),
             "code": {code.id: path for code, path, _ in code_tree(s)},
+            "coding": {
+                row.id: f"{row.name} {row.start}-{row.end}"
+                for row in s.execute(
+                    select(Coding.id, Source.name, Coding.start, Coding.end).join(Source, Coding.source_id == Source.id)
+                )
+            },
         }
         result = []
         for note in s.scalars(select(Note).order_by(Note.created_at, Note.id)):
             target = names.get(note.target_type, {}).get(note.target_id or -1, "")
-            if note.target_type == "coding":
-                target = f"coding {note.target_id}"
             result.append(_memo_dict(note, target))
         return result
 

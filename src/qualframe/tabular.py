@@ -21,7 +21,7 @@ def decode_table_bytes(data: bytes, filename: str) -> str:
     """Text of a CSV as Excel and others write it: UTF-8 (BOM or not), UTF-16, Windows-1252."""
     from .importing.readers import decode_text
 
-    return decode_text(data, filename)
+    return decode_text(filename, data)[0]
 
 
 def read_table(path: Path | str) -> tuple[list[str], list[list[Any]]]:

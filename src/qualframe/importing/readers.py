@@ -14,13 +14,14 @@ Layout of the plain text by format:
   paragraphs separated by a blank line; the turn covers only the utterance.
   Consecutive cues of one speaker are merged (joined with a space).
 
-Cues without a speaker: in a WebVTT file that names speakers with voice tags
+Cues without a speaker: in a file that names speakers only with voice tags
 (``<v Name>``, as Microsoft Teams does) a cue without a voice tag becomes its own
-turn with speaker "". In files that name speakers in the text ("Name: ..." as in
-Zoom exports and SRT), a cue without a label continues the previous speaker's
-turn, as an unlabelled line does in a text transcript; cues before the first
-label become turns with speaker "". Turns with speaker "" are never merged with
-each other, so each keeps its own times, and their paragraph has no label.
+turn with speaker "". In files that name speakers in the cue text ("Name: ..." as
+in Zoom exports and SRT, where a label often marks only a change of speaker), a
+cue without a label continues the previous speaker's turn, as an unlabelled line
+does in a text transcript; cues before the first label, and all cues of a file
+without speakers, become turns with speaker "". Turns with speaker "" are never
+merged with each other, so each keeps its own times; their paragraph has no label.
 """
 
 from __future__ import annotations
@@ -492,9 +493,14 @@ def _cues_transcript(cues: list[_Cue], fmt: str, encoding: str) -> Transcript:
     most_labelled = len(cues_labelled) * 2 > len(cues_with_text)
     labels = dict(zip(unvoiced, speakers.accept_labels(candidates, trust_plain=most_labelled)))
 
+    # Only voice tags name speakers: a cue without one has no known speaker.
+    # Otherwise speakers are labelled on change, so an unlabelled cue continues.
+    continues = not uses_voice or any(label is not None for label in labels.values())
+
     # segments: [speaker, cue number, start, end, [texts]]
     segments: list[list] = []
-    previous: str = ""
+    previous = ""
+    previous_number = -1
     for index, (number, start, end, voice, text) in enumerate(pieces):
         label = labels.get(index)
         if voice is not None:
@@ -502,11 +508,11 @@ def _cues_transcript(cues: list[_Cue], fmt: str, encoding: str) -> Transcript:
         elif label is not None:
             speaker = label.speaker
             text = text[label.end :].strip()
-        elif uses_voice:
-            speaker = ""
+        elif continues or number == previous_number:
+            speaker = previous
         else:
-            speaker = previous  # an unlabelled cue continues the current speaker
-        previous = speaker
+            speaker = ""
+        previous, previous_number = speaker, number
         if not text:
             continue
         last = segments[-1] if segments else None

@@ -1,0 +1,252 @@
+"""Speaker-turn detection on plain text: labels, false positives, offsets, times."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from qualframe.importing.speakers import (
+    Label,
+    accept_labels,
+    detect_turns,
+    find_bold_label,
+    find_label,
+    parse_time,
+)
+
+
+def said(text: str) -> list[tuple[str, str]]:
+    """(speaker, utterance) for every turn, after checking the offset invariants."""
+    turns = detect_turns(text)
+    check_turns(text, turns)
+    return [(turn.speaker, text[turn.start : turn.end]) for turn in turns]
+
+
+def check_turns(text, turns) -> None:
+    previous_end = 0
+    for turn in turns:
+        assert previous_end <= turn.start < turn.end <= len(text), turn
+        utterance = text[turn.start : turn.end]
+        assert utterance == utterance.strip(), turn
+        previous_end = turn.end
+
+
+def test_plain_labels_that_repeat_are_turns():
+    text = "Priya Raman: How long have you lived here?\nTom Okafor: Ten years.\nPriya Raman: And before that?\nTom Okafor: Leeds.\n"
+    assert said(text) == [
+        ("Priya Raman", "How long have you lived here?"),
+        ("Tom Okafor", "Ten years."),
+        ("Priya Raman", "And before that?"),
+        ("Tom Okafor", "Leeds."),
+    ]
+
+
+def test_plain_label_used_once_is_not_a_speaker():
+    text = (
+        "Note: recorded at Hollinsbridge Council offices.\n"
+        "Priya Raman: Shall we start?\n"
+        "Tom Okafor: Yes.\n"
+        "Priya Raman: Good.\n"
+        "Tom Okafor: Fine.\n"
+        "Summary: we talked.\n"
+    )
+    turns = said(text)
+    assert [speaker for speaker, _ in turns] == ["Priya Raman", "Tom Okafor", "Priya Raman", "Tom Okafor"]
+    # the once-used "Summary:" line continues the previous turn; the note precedes all turns
+    assert turns[-1] == ("Tom Okafor", "Fine.\nSummary: we talked.")
+
+
+def test_stoplisted_word_is_not_a_speaker_even_when_repeated():
+    text = "Note: first.\nNote: second.\nI: Hello.\n"
+    assert said(text) == [("I", "Hello.")]
+
+
+def test_times_and_urls_are_not_labels():
+    text = (
+        "I: When did you meet?\n"
+        "10:30 we met at the library.\n"
+        "10:45 we left.\n"
+        "https://hollinsbridge.example.org/minutes\n"
+        "https://hollinsbridge.example.org/agenda\n"
+        "Zoommtg://hollinsbridge.example/join\n"
+        "Zoommtg://hollinsbridge.example/join\n"
+    )
+    turns = said(text)
+    assert len(turns) == 1
+    assert turns[0][1].endswith("Zoommtg://hollinsbridge.example/join")
+
+
+def test_long_or_lowercase_labels_are_not_speakers():
+    text = (
+        "This is a long sentence that goes on: yes\n"
+        "This is a long sentence that goes on: no\n"
+        "however: this\n"
+        "however: that\n"
+    )
+    assert said(text) == []
+
+
+@pytest.mark.parametrize(
+    "label, speaker",
+    [
+        ("I:", "I"),
+        ("P:", "P"),
+        ("R:", "R"),
+        ("Q:", "Q"),
+        ("A:", "A"),
+        ("P3:", "P3"),
+        ("Interviewer:", "Interviewer"),
+        ("Participant 3:", "Participant 3"),
+        ("Respondent:", "Respondent"),
+        ("Interviewer :", "Interviewer"),
+    ],
+)
+def test_interview_shorthands_count_without_repetition(label, speaker):
+    text = f"Background first.\n{label} We lived in Hollinsbridge.\n"
+    assert said(text) == [(speaker, "We lived in Hollinsbridge.")]
+
+
+@pytest.mark.parametrize(
+    "line, speaker",
+    [
+        ("**Lady Hallett**: Thank you.", "Lady Hallett"),
+        ("**Mireille B. Reece, Psy.D:** Thank you.", "Mireille B. Reece, Psy.D"),
+        ("**Tom  O'Okafor-Smith 2nd** : Thank you.", "Tom O'Okafor-Smith 2nd"),
+        ("[Priya Raman]: Thank you.", "Priya Raman"),
+        ("[P3] Thank you.", "P3"),
+    ],
+)
+def test_marked_up_labels_count_without_repetition(line, speaker):
+    assert said("Heading\n" + line) == [(speaker, "Thank you.")]
+
+
+def test_bracket_label_without_colon_needs_repetition():
+    assert said("[Hollinsbridge] is where I grew up.\nI: And then?\n") == [("I", "And then?")]
+    text = "[Priya] Hello.\n[Tom] Hi.\n[Priya] Ready?\n[Tom] Yes.\n"
+    assert [s for s, _ in said(text)] == ["Priya", "Tom", "Priya", "Tom"]
+
+
+def test_bracketed_annotations_are_not_speakers():
+    text = "I: Tell me.\n[Laughter] It was funny.\n[laughs] Really.\n[Laughter] Again.\n[inaudible]: yes\n[inaudible]: no\n"
+    assert said(text) == [("I", text[3:].rstrip())]
+
+
+def test_continuation_paragraphs_belong_to_the_turn_and_trailing_blanks_do_not():
+    text = (
+        "Interview 4, Hollinsbridge\n"
+        "\n"
+        "Interviewer: First question.\n"
+        "\n"
+        "Participant: First paragraph.\n"
+        "\n"
+        "Second paragraph.\n"
+        "\n"
+        "\n"
+        "Interviewer: Thanks.   \n"
+        "\n"
+    )
+    assert said(text) == [
+        ("Interviewer", "First question."),
+        ("Participant", "First paragraph.\n\nSecond paragraph."),
+        ("Interviewer", "Thanks."),
+    ]
+
+
+def test_label_alone_on_its_line_starts_turn_on_next_line():
+    text = "**Priya Raman:**\n\n  We began in 2019.\n**Tom Okafor:** Yes.\n"
+    assert said(text) == [("Priya Raman", "We began in 2019."), ("Tom Okafor", "Yes.")]
+
+
+def test_label_with_nothing_said_makes_no_empty_turn():
+    text = "I:\nP: Hello.\n"
+    assert said(text) == [("P", "Hello.")]
+
+
+@pytest.mark.parametrize(
+    "line, seconds",
+    [
+        ("I: [00:12:34] We met.", 754.0),
+        ("I: [12:34] We met.", 754.0),
+        ("I: (00:12:34) We met.", 754.0),
+        ("**Adam Stacoviak:** \\[12:34\\] We met.", 754.0),
+        ("[01:02:03] I: We met.", 3723.0),
+        ("(00:00:05.5) I: We met.", 5.5),
+    ],
+)
+def test_inline_time_sets_time_start_and_stays_in_text(line, seconds):
+    text = line + "\n"
+    turns = detect_turns(text)
+    assert len(turns) == 1
+    assert turns[0].time_start == seconds
+    assert text[turns[0].start : turns[0].end] == "We met."
+    assert text == line + "\n"  # the time is still in the text
+
+
+def test_time_later_in_the_utterance_is_not_a_turn_time():
+    turns = detect_turns("I: We met [00:12:34] there.\n")
+    assert turns[0].time_start is None
+
+
+def test_turn_offsets_are_code_points_with_non_ascii_text():
+    text = "Zoë Ångström: Café – “naïve” 😀 talk.\nÅsa Ñúñez: Olé.\nZoë Ångström: Sí.\nÅsa Ñúñez: Oui.\n"
+    turns = said(text)
+    assert turns[0] == ("Zoë Ångström", "Café – “naïve” 😀 talk.")
+    assert turns[1] == ("Åsa Ñúñez", "Olé.")
+
+
+def test_find_label_returns_plain_labels_as_weak():
+    label = find_label("Tom Okafor: hello")
+    assert label == Label("Tom Okafor", 12, False, None)
+    assert find_label("Interviewer: hello").strong
+    assert find_label("no label here") is None
+    assert find_label("") is None
+
+
+def test_accept_labels_trust_plain():
+    labels = [find_label("Tom Okafor: hi"), None, find_label("Ade Bello: yo")]
+    assert accept_labels(labels) == [None, None, None]
+    assert accept_labels(labels, trust_plain=True) == labels
+
+
+def test_bold_label_from_word_formatting():
+    # bold "Interviewer" then plain text, with or without a colon
+    assert find_bold_label("Interviewer So tell me", 11).speaker == "Interviewer"
+    label = find_bold_label("Priya Raman: So tell me", 11)
+    assert label.speaker == "Priya Raman" and "Priya Raman: So tell me"[label.end :] == "So tell me"
+    label = find_bold_label("Priya Raman: So tell me", 12)
+    assert "Priya Raman: So tell me"[label.end :] == "So tell me"
+    # a wholly bold line without a colon is a heading
+    assert find_bold_label("Interview with Tom", 18) is None
+    assert find_bold_label("Tom Okafor:", 11).speaker == "Tom Okafor"
+
+
+def test_bold_prefixes_make_labels_without_repetition():
+    text = "Interviewer So where did you grow up?\nHollinsbridge.\nTom Okafor Near the river."
+    turns = detect_turns(text, {0: 11, 53: 10})
+    check_turns(text, turns)
+    assert [(t.speaker, text[t.start : t.end]) for t in turns] == [
+        ("Interviewer", "So where did you grow up?\nHollinsbridge."),
+        ("Tom Okafor", "Near the river."),
+    ]
+
+
+def test_parse_time():
+    assert parse_time("12:34") == 754
+    assert parse_time("1:02:03") == 3723
+    assert parse_time("00:00:01,250") == 1.25
+
+
+def test_no_regex_blowup_on_pathological_lines():
+    lines = [
+        "*" * 50_000,
+        "**" + "a" * 50_000,
+        "[" * 50_000,
+        "A" * 100_000 + ":",
+        ("word " * 20_000) + ":",
+        "[" + "1:" * 30_000,
+    ]
+    start = time.perf_counter()
+    for line in lines:
+        detect_turns(line + "\n" + line)
+    assert time.perf_counter() - start < 0.5
