@@ -115,7 +115,7 @@ class Source(GuidMixin, Base):
     format: Mapped[str] = mapped_column(String(16))
     encoding: Mapped[str | None] = mapped_column(String(32), nullable=True)
     original_filename: Mapped[str] = mapped_column(String(500))
-    sha256: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
     size_bytes: Mapped[int] = mapped_column(Integer)
     imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     case_id: Mapped[int | None] = mapped_column(

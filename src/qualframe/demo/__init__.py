@@ -1,0 +1,154 @@
+"""``qualframe demo``: build a complete fictional study, end to end, through the library API.
+
+The study is modelled on interviews with commissioners about parent-infant relationship
+services. Every text in ``data/`` was written for qualframe; every person, place and
+organisation in it is invented. The builder writes the transcripts out in the formats
+researchers receive (Word, Teams WebVTT, SRT, text, Markdown) and then takes them
+through the same steps a researcher would, so the demo also exercises the importers.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rich.console import Console
+
+from .. import cases, chart, codebook, coding, importing, memos
+from ..errors import QualframeError
+from ..project import MARKER, init_project
+from ..tabular import write_csv
+from .render import render_transcript
+
+DEMO_MARKER = "DEMO.md"
+DATA = resources.files(__package__) / "data"
+
+
+def _data_text(name: str) -> str:
+    return (DATA / name).read_text(encoding="utf-8")
+
+
+def _data_yaml(name: str) -> Any:
+    return yaml.safe_load(_data_text(name))
+
+
+@dataclass
+class DemoReport:
+    folder: Path
+    transcripts: list[Path] = field(default_factory=list)
+    outputs: list[Path] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _prepare_folder(out: Path) -> None:
+    """Use an empty or new folder; replace an earlier demo; refuse anything else."""
+    if out.exists() and not out.is_dir():
+        raise QualframeError(f"{out} is a file; choose another --out folder")
+    if out.exists() and any(out.iterdir()):
+        if (out / DEMO_MARKER).is_file() and (out / MARKER).is_file():
+            shutil.rmtree(out)
+        else:
+            raise QualframeError(f"{out} is not empty and is not an earlier demo; choose another --out folder")
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def build_demo(out: Path | str = "qualframe-demo", console: Console | None = None) -> DemoReport:
+    """Build the demo study in ``out``: project, transcripts, codebook, codings, matrices."""
+    out = Path(out).resolve()
+    say = console.print if console else (lambda *a, **k: None)
+    _prepare_folder(out)
+    report = DemoReport(out)
+
+    # Materials as the research team would have them.
+    guide = out / "topic_guide.md"
+    guide.write_text(_data_text("topic_guide.md"), encoding="utf-8")
+    (out / "codebook.yaml").write_text(_data_text("codebook.yaml"), encoding="utf-8")
+    (out / "cases.csv").write_text(_data_text("cases.csv"), encoding="utf-8")
+    transcripts = out / "transcripts"
+    transcripts.mkdir()
+    manifest = _data_yaml("interviews.yaml")["interviews"]
+    for entry in manifest:
+        text = (DATA / "interviews" / entry["file"]).read_text(encoding="utf-8")
+        path = render_transcript(
+            text, entry["render_as"], transcripts / Path(entry["file"]).stem,
+            date=str(entry.get("date") or ""), duration_minutes=entry.get("duration_minutes"),
+        )
+        report.transcripts.append(path)
+
+    # The analysis, step by step.
+    project = init_project(out, name="Who commissions for infants? (fictional demo)")
+    with project:
+        for entry, path in zip(manifest, report.transcripts):
+            importing.import_file(project, path, case=entry["case"])
+        cases.import_cases(project, out / "cases.csv")
+        codebook.codes_from_guide(project, guide)
+        codebook.import_codebook(project, out / "codebook.yaml")
+        source_of_case = {entry["case"]: path.stem for entry, path in zip(manifest, report.transcripts)}
+        codings = _data_yaml("codings.yaml")["codings"]
+        for item in codings:
+            coding.code_text(
+                project, source_of_case[item["case"]], item["code"], quote=item["quote"],
+                coder=item.get("coder", "researcher_a"), memo=item.get("memo"),
+            )
+        summaries = _data_yaml("summaries.yaml")["summaries"]
+        for item in summaries:
+            chart.summarise(project, item["case"], item["code"], item["text"], author="researcher_a")
+        memos.add_memo(
+            project,
+            "Fictional demo study built by 'qualframe demo'. Nine commissioner interviews, "
+            "analysed with the Framework Method.",
+            author="researcher_a",
+        )
+
+        matrices = chart.build_matrices(project)
+        report.outputs += chart.export_matrices(matrices, out / "framework-matrix.xlsx")
+        report.outputs += chart.export_matrices(matrices, out / "framework-matrix.html")
+        by_type = chart.crosstab(project, matrices[0].theme, "organisation_type")
+        crosstab_path = out / "crosstab-organisation-type.csv"
+        write_csv(
+            crosstab_path,
+            ["Code", *(f"{v} (n={by_type.cases_per_value[v]})" for v in by_type.values)],
+            ([path.rsplit("/", 1)[-1], *(by_type.counts[path][v] for v in by_type.values)] for path in by_type.counts),
+        )
+        report.outputs.append(crosstab_path)
+        coding.export_codings(project, out / "codings.csv")
+        report.outputs.append(out / "codings.csv")
+        report.counts = {
+            "sources": len(report.transcripts),
+            "cases": len(cases.list_cases(project)),
+            "codes": len(codebook.list_codes(project)),
+            "codings": len(codings),
+            "summaries": len(summaries),
+            "themes": len(matrices),
+        }
+    (out / DEMO_MARKER).write_text(_readme(report), encoding="utf-8")
+
+    say(f"Demo study built in [bold]{out}[/]", highlight=False)
+    say(", ".join(f"{n} {what}" for what, n in report.counts.items()), highlight=False)
+    say("Transcripts: " + ", ".join(p.name for p in report.transcripts), highlight=False)
+    for path in report.outputs:
+        say(f"  wrote {path}", highlight=False)
+    say(f"Explore it: cd {out} && qualframe sources && qualframe codes", highlight=False)
+    return report
+
+
+def _readme(report: DemoReport) -> str:
+    lines = [
+        "# qualframe demo study (fictional)",
+        "",
+        "Built by `qualframe demo`. Every person, place and organisation here is invented.",
+        "",
+        "- `transcripts/`: nine interviews as researchers receive them (.docx, Teams .vtt, .srt, .txt, .md)",
+        "- `topic_guide.md`, `codebook.yaml`, `cases.csv`: the study's materials",
+        "- `qualframe.sqlite`: the project; run `qualframe --help` in this folder",
+        "",
+        "Outputs:",
+        "",
+        *(f"- `{p.name}`" for p in report.outputs),
+        "",
+    ]
+    return "\n".join(lines)
