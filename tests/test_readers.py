@@ -493,6 +493,11 @@ def test_vtt_with_bom_and_crlf(tmp_path):
     assert len(transcript.turns) == 3
 
 
+def test_refuse_vtt_with_cues_but_no_text(tmp_path):
+    data = "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Tom Okafor></v>\n"
+    assert refusal(write(tmp_path, "silent.vtt", data)) == "WebVTT file has cues but no text in them"
+
+
 def test_vtt_utf16(tmp_path):
     data = b"\xff\xfe" + ZOOM_VTT.encode("utf-16-le")
     transcript = read(write(tmp_path, "wide.vtt", data))

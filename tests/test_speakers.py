@@ -58,8 +58,19 @@ def test_plain_label_used_once_is_not_a_speaker():
 
 
 def test_stoplisted_word_is_not_a_speaker_even_when_repeated():
-    text = "Note: first.\nNote: second.\nI: Hello.\n"
-    assert said(text) == [("I", "Hello.")]
+    text = "Note: first.\nNote: second.\nI: Hello.\nAnd:\n\"A quote.\"\nAnd:\n\"Another.\"\n"
+    assert said(text) == [("I", text[text.index("Hello") :].rstrip())]
+
+
+def test_sentence_ending_in_a_colon_is_not_a_speaker_even_when_repeated():
+    text = "I: Go on.\nAnother one states:\n\"Quote.\"\nAnother one states:\n\"More.\"\n"
+    assert len(said(text)) == 1
+
+
+def test_numbered_letters_other_than_p_and_r_need_repetition():
+    assert said("I79:\n\"A reference.\"\n") == []
+    assert said("I1: Hello.\nI1: Again.\n") == [("I1", "Hello."), ("I1", "Again.")]
+    assert said("R12: Hello.\n") == [("R12", "Hello.")]
 
 
 def test_times_and_urls_are_not_labels():
@@ -125,6 +136,8 @@ def test_bracket_label_without_colon_needs_repetition():
     assert said("[Hollinsbridge] is where I grew up.\nI: And then?\n") == [("I", "And then?")]
     text = "[Priya] Hello.\n[Tom] Hi.\n[Priya] Ready?\n[Tom] Yes.\n"
     assert [s for s, _ in said(text)] == ["Priya", "Tom", "Priya", "Tom"]
+    # "[As read]" introduces a quotation, however often it is repeated
+    assert said('I: Go on.\n[As read] "One."\n[As read] "Two."\n') == [("I", 'Go on.\n[As read] "One."\n[As read] "Two."')]
 
 
 def test_bracketed_annotations_are_not_speakers():
@@ -216,8 +229,12 @@ def test_bold_label_from_word_formatting():
     assert label.speaker == "Priya Raman" and "Priya Raman: So tell me"[label.end :] == "So tell me"
     label = find_bold_label("Priya Raman: So tell me", 12)
     assert "Priya Raman: So tell me"[label.end :] == "So tell me"
-    # a wholly bold line without a colon is a heading
+    # a wholly bold line is a heading unless it ends with the colon
     assert find_bold_label("Interview with Tom", 18) is None
+    assert find_bold_label("Interview 3: Hollinsbridge", 26) is None
+    assert find_bold_label("Interviewer: So", 15) is None
+    label = find_bold_label("Interviewer: So tell", 15)  # bold spills past the colon
+    assert label.speaker == "Interviewer" and "Interviewer: So tell"[label.end :] == "So tell"
     assert find_bold_label("Tom Okafor:", 11).speaker == "Tom Okafor"
 
 

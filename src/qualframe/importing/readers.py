@@ -31,6 +31,7 @@ import io
 import os
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,7 +110,7 @@ def read_transcript(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Tra
     except OSError as error:
         raise ImportRefused(name, f"cannot read the file ({error.strerror or error})") from None
     if os.path.isdir(path):
-        raise ImportRefused(name, "this is a folder, not a file")
+        raise ImportRefused(name, "is a folder, not a file")
     if info.st_size > max_bytes:
         raise ImportRefused(name, _size_reason(info.st_size, max_bytes))
     try:
@@ -240,7 +241,7 @@ _DOCX_SKIP = frozenset(
 _FALSE_VALUES = frozenset({"0", "false", "off", "none"})
 _DOCX_ERRORS = (
     KeyError, ValueError, zipfile.BadZipFile, PackageNotFoundError, etree.LxmlError,
-    EOFError, NotImplementedError,
+    EOFError, NotImplementedError, RuntimeError, zlib.error,  # RuntimeError: encrypted ZIP
 )
 
 
@@ -272,7 +273,7 @@ def read_docx(filename: str, data: bytes) -> Transcript:
     bold_prefixes: dict[int, int] = {}
     offset = 0
     for text, bold_chars in lines:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        text = text.replace("\r", "\n")  # same length, so bold_chars stays right
         if bold_chars:
             bold_prefixes[offset] = bold_chars
         parts.append(text)
@@ -444,13 +445,6 @@ def _cue_pieces(lines: list[str]) -> list[tuple[str | None, str]]:
     """Cue text split by voice: [(voice name or None, text)], tags removed, entities decoded."""
     pieces: list[tuple[str | None, str]] = []
     voice: str | None = None
-
-    def flush(buffer: list[str]) -> None:
-        text = html.unescape("".join(buffer)).strip()
-        if text:
-            pieces.append((voice, text))
-        buffer.clear()
-
     for line in lines:
         buffer: list[str] = []
         pos = 0
@@ -464,75 +458,105 @@ def _cue_pieces(lines: list[str]) -> list[tuple[str | None, str]]:
             tag = line[start + 1 : end].strip()
             pos = end + 1
             match = _VOICE_RE.fullmatch(tag)
-            if match is not None:
-                flush(buffer)
-                voice = speakers.collapse_whitespace(html.unescape(match.group("name")))
-            elif tag.lower() == "/v":
-                flush(buffer)
+            if match is not None or tag.lower() == "/v":
+                _add_piece(pieces, voice, buffer)
+                buffer = []
                 voice = None
-        flush(buffer)
+                if match is not None:
+                    voice = speakers.collapse_whitespace(html.unescape(match.group("name")))
+            # any other tag (<c>, <i>, <b>, <00:00:08.000>, <font ...>) is dropped
+        _add_piece(pieces, voice, buffer)
     return pieces
+
+
+def _add_piece(pieces: list[tuple[str | None, str]], voice: str | None, buffer: list[str]) -> None:
+    """Entities are decoded after the tags are gone, so "&lt;" cannot open a tag."""
+    text = html.unescape("".join(buffer)).strip()
+    if text:
+        pieces.append((voice, text))
+
+
+@dataclass
+class _Piece:
+    """Text from one cue, spoken by one voice (None: no voice tag)."""
+
+    cue: int
+    start: float
+    end: float
+    voice: str | None
+    text: str
+
+
+@dataclass
+class _Segment:
+    """Consecutive cue text of one speaker: becomes one turn."""
+
+    speaker: str
+    cue: int
+    start: float
+    end: float
+    texts: list[str]
 
 
 def _cues_transcript(cues: list[_Cue], fmt: str, encoding: str) -> Transcript:
     """Speaker turns from cues, laid out as "Speaker: utterance" paragraphs."""
-    # (cue number, start, end, voice, text) for every piece of cue text
     pieces = []
     for number, cue in enumerate(cues):
         for voice, text in _cue_pieces(cue.lines):
-            pieces.append((number, cue.start, cue.end, voice, text))
-    uses_voice = any(voice is not None for _, _, _, voice, _ in pieces)
+            pieces.append(_Piece(number, cue.start, cue.end, voice, text))
+    uses_voice = any(piece.voice is not None for piece in pieces)
 
-    unvoiced = [index for index, piece in enumerate(pieces) if piece[3] is None]
-    candidates = [speakers.find_label(pieces[index][4]) for index in unvoiced]
+    unvoiced = [piece for piece in pieces if piece.voice is None]
+    candidates = [speakers.find_label(piece.text) for piece in unvoiced]
     # A plain "Name:" needs no repetition when most cues start with one (Zoom).
-    cues_with_text = {pieces[index][0] for index in unvoiced}
-    cues_labelled = {
-        pieces[index][0] for index, label in zip(unvoiced, candidates) if label is not None
-    }
+    cues_with_text = {piece.cue for piece in unvoiced}
+    cues_labelled = {piece.cue for piece, label in zip(unvoiced, candidates) if label is not None}
     most_labelled = len(cues_labelled) * 2 > len(cues_with_text)
-    labels = dict(zip(unvoiced, speakers.accept_labels(candidates, trust_plain=most_labelled)))
+    accepted = speakers.accept_labels(candidates, trust_plain=most_labelled)
+    labels = {id(piece): label for piece, label in zip(unvoiced, accepted)}
 
     # Only voice tags name speakers: a cue without one has no known speaker.
     # Otherwise speakers are labelled on change, so an unlabelled cue continues.
-    continues = not uses_voice or any(label is not None for label in labels.values())
+    continues = not uses_voice or any(label is not None for label in accepted)
 
-    # segments: [speaker, cue number, start, end, [texts]]
-    segments: list[list] = []
+    segments: list[_Segment] = []
     previous = ""
-    previous_number = -1
-    for index, (number, start, end, voice, text) in enumerate(pieces):
-        label = labels.get(index)
-        if voice is not None:
-            speaker = voice
+    previous_cue = -1
+    for piece in pieces:
+        label = labels.get(id(piece))
+        text = piece.text
+        if piece.voice is not None:
+            speaker = piece.voice
         elif label is not None:
             speaker = label.speaker
             text = text[label.end :].strip()
-        elif continues or number == previous_number:
+        elif continues or piece.cue == previous_cue:
             speaker = previous
         else:
             speaker = ""
-        previous, previous_number = speaker, number
+        previous, previous_cue = speaker, piece.cue
         if not text:
             continue
         last = segments[-1] if segments else None
-        same_turn = last is not None and last[0] == speaker and (speaker != "" or last[1] == number)
-        if same_turn:
-            last[3] = max(last[3], end)
-            last[4].append(text)
+        # "" is no speaker: unlabelled cues stay apart, each with its own times
+        if last is not None and last.speaker == speaker and (speaker or last.cue == piece.cue):
+            last.end = max(last.end, piece.end)
+            last.texts.append(text)
         else:
-            segments.append([speaker, number, start, end, [text]])
+            segments.append(_Segment(speaker, piece.cue, piece.start, piece.end, [text]))
 
     paragraphs: list[str] = []
     turns: list[Turn] = []
     offset = 0
-    for speaker, _, start, end, texts in segments:
-        utterance = " ".join(texts)
-        prefix = f"{speaker}: " if speaker else ""
+    for segment in segments:
+        utterance = " ".join(segment.texts)
+        prefix = f"{segment.speaker}: " if segment.speaker else ""
         paragraphs.append(prefix + utterance)
         turn_start = offset + len(prefix)
-        turns.append(Turn(speaker, turn_start, turn_start + len(utterance), start, end))
-        offset += len(prefix) + len(utterance) + 2
+        turns.append(
+            Turn(segment.speaker, turn_start, turn_start + len(utterance), segment.start, segment.end)
+        )
+        offset += len(prefix) + len(utterance) + 2  # "\n\n" between paragraphs
     return Transcript("\n\n".join(paragraphs), turns, fmt, encoding)
 
 
@@ -546,8 +570,12 @@ def read_vtt(filename: str, data: bytes) -> Transcript:
     text = text.lstrip("\n")
     first_line = text.split("\n", 1)[0]
     if not (first_line.startswith("WEBVTT") and first_line[6:7] in ("", " ", "\t")):
-        reason = f"not a WebVTT file: the first line should be 'WEBVTT' but is '{_shorten(first_line)}'"
-        if _SRT_TIMING_RE.match(text.split("\n", 2)[1] if text.count("\n") >= 1 else ""):
+        reason = (
+            "not a WebVTT file: the first line should be 'WEBVTT' "
+            f"but is '{_shorten(first_line)}'"
+        )
+        second_line = text.split("\n", 2)[1] if "\n" in text else ""
+        if _SRT_TIMING_RE.match(second_line):
             reason += " (it looks like an SRT subtitle file; rename it to .srt)"
         raise ImportRefused(filename, reason)
     try:
@@ -589,7 +617,7 @@ def _srt_seconds(groups: tuple[str | None, ...]) -> float:
     return float(value)
 
 
-def parse_srt_cues(filename: str, text: str) -> list[_Cue]:
+def _parse_srt_cues(filename: str, text: str) -> list[_Cue]:
     """Cues of an SRT file; refuses, naming the line, when it is not SRT.
 
     Lenient where players are: the cue number may be missing, and a blank line
@@ -636,7 +664,7 @@ def parse_srt_cues(filename: str, text: str) -> list[_Cue]:
 def read_srt(filename: str, data: bytes) -> Transcript:
     """An SRT subtitle transcript; speakers from "Name:" at the start of cue text or <v Name>."""
     text, encoding = decode_text(filename, data)
-    cues = parse_srt_cues(filename, text)
+    cues = _parse_srt_cues(filename, text)
     if not cues:
         raise ImportRefused(filename, "SRT file has no cues")
     transcript = _cues_transcript(cues, "srt", encoding)

@@ -41,7 +41,9 @@ _BRACKET_RE = re.compile(r"\[(?P<name>[^\[\]:\n]{1,60})\](?P<colon>[ \t]*:)?[ \t
 _PLAIN_RE = re.compile(r"(?P<name>[^:\n]{1,60}):")
 _SPACES_RE = re.compile(r"[ \t]*")
 _COLON_RE = re.compile(r"[ \t]*:")
-_SHORTHAND_LETTER_RE = re.compile(r"[IPRQA]\d{0,3}")
+# Single letters, and numbered participants/respondents (P3, R12). "I79" or "A4"
+# are as likely to be references, so they count only when repeated.
+_SHORTHAND_LETTER_RE = re.compile(r"[IPRQA]|[PR]\d{1,3}")
 _SHORTHAND_WORD_RE = re.compile(
     r"(?:interviewer|interviewee|participant|respondent|moderator|facilitator|researcher)"
     r"(?:[ \t]*\d{1,3})?",
@@ -59,7 +61,18 @@ _NOT_SPEAKERS = frozenset(
     re fwd fw from to cc bcc title source see example e.g. i.e. tel phone email e-mail
     url link http https www ftp mailto file page tags summary transcript recording
     keywords agenda warning caution important update edit edited question answer
+    intro outro break interlude
+    and but or so then also again plus thus hence yes no ok okay well now here there
+    it this that these those they he she we you his her their our my its which where
+    when what who why how whereas however therefore finally firstly secondly lastly
+    next further moreover otherwise result results conclusion conclusions background
+    aim aims method methods recommendation recommendations quote extract excerpt
+    paragraph para section chapter appendix figure table
     """.split()
+)
+# Lower-case words that belong in names ("Ana de Souza", "Head of Service").
+_NAME_PARTICLES = frozenset(
+    "de da das do dos di del della la le du van von der den ter bin binti al el y of and the for".split()
 )
 # Bracketed stage directions that often start a line in a transcript.
 _ANNOTATIONS = frozenset(
@@ -135,6 +148,24 @@ def _looks_like_name(name: str, max_chars: int, max_words: int) -> bool:
     return name.lower() not in _NOT_SPEAKERS
 
 
+def _capitalised_words(name: str) -> bool:
+    """Every word capitalised (or a number, or a particle such as "de" or "of").
+
+    Unmarked labels need this: it is what tells "Another one states:" and
+    "[As read]", which introduce quotations, from "Tom Okafor:" and "[Lead 3]".
+    """
+    for word in name.split(" "):
+        first = word.lstrip("(\'’")[:1]
+        if first and not (first.isupper() or first.isdigit() or word in _NAME_PARTICLES):
+            return False
+    return True
+
+
+def _plain_name(name: str) -> bool:
+    """The stricter test for labels without markup."""
+    return _looks_like_name(name, PLAIN_MAX_CHARS, PLAIN_MAX_WORDS) and _capitalised_words(name)
+
+
 def _utterance_start(line: str, pos: int, time: float | None) -> tuple[int, float | None]:
     """Skip spaces and an inline time after a label; a time after the label wins."""
     pos = _SPACES_RE.match(line, pos).end()
@@ -161,7 +192,7 @@ def find_label(line: str) -> Label | None:
         if match is None:
             return None
         name = collapse_whitespace(match.group("name"))
-        if not _looks_like_name(name, MARKED_MAX_CHARS, MARKED_MAX_WORDS) and not is_shorthand(name):
+        if not (_looks_like_name(name, MARKED_MAX_CHARS, MARKED_MAX_WORDS) or is_shorthand(name)):
             return None
         end, time = _utterance_start(line, match.end(), time)
         return Label(name, end, True, time)
@@ -174,7 +205,7 @@ def find_label(line: str) -> Label | None:
         if name.lower() in _ANNOTATIONS or name.lower() in _ANNOTATION_PHRASES:
             return None
         shorthand = is_shorthand(name)
-        if not shorthand and not _looks_like_name(name, PLAIN_MAX_CHARS, PLAIN_MAX_WORDS):
+        if not (shorthand or _plain_name(name)):
             return None
         end, time = _utterance_start(line, match.end(), time)
         return Label(name, end, shorthand or match.group("colon") is not None, time)
@@ -187,7 +218,7 @@ def find_label(line: str) -> Label | None:
         return None
     name = collapse_whitespace(match.group("name"))
     shorthand = is_shorthand(name)
-    if not shorthand and not _looks_like_name(name, PLAIN_MAX_CHARS, PLAIN_MAX_WORDS):
+    if not (shorthand or _plain_name(name)):
         return None
     end, time = _utterance_start(line, match.end(), time)
     return Label(name, end, shorthand, time)
@@ -197,13 +228,16 @@ def find_bold_label(line: str, bold_chars: int) -> Label | None:
     """A label made of the first ``bold_chars`` characters of a line (Word bold run).
 
     The bold text up to its first colon is the name; a colon right after the bold
-    text is part of the label. A line that is bold throughout without a colon is a
-    heading, not a label.
+    text is part of the label. A line that is bold throughout is a heading, not a
+    label, unless it ends with the colon (the utterance then follows on the next line).
     """
     bold = line[:bold_chars]
     if ":" in bold:
-        name_part = bold[: bold.index(":")]
-        end = bold.index(":") + 1
+        colon = bold.index(":")
+        if bold[colon + 1 :].strip() and not line[bold_chars:].strip():
+            return None  # a bold heading such as "Interview 3: Hollinsbridge"
+        name_part = bold[:colon]
+        end = colon + 1
         has_colon = True
     else:
         name_part = bold
@@ -213,7 +247,7 @@ def find_bold_label(line: str, bold_chars: int) -> Label | None:
         if colon is not None:
             end = colon.end()
     name = collapse_whitespace(name_part)
-    if not _looks_like_name(name, MARKED_MAX_CHARS, MARKED_MAX_WORDS) and not is_shorthand(name):
+    if not (_looks_like_name(name, MARKED_MAX_CHARS, MARKED_MAX_WORDS) or is_shorthand(name)):
         return None
     if not has_colon and not line[end:].strip():
         return None
