@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from .errors import InvalidInput, NotFound, QualframeError
+from .errors import InvalidInput, NotFound
 from .project import Project
-from .store import VARIABLE_TYPES, Case, CaseValue, Variable
+from .store import VARIABLE_TYPES, Case, CaseValue, Variable, get_or_create_named
 from .tabular import cell_text, read_table
 
 _TRUE = {"yes", "y", "true", "t", "1"}
@@ -21,15 +21,7 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def get_or_create_case(session: Session, name: str) -> Case:
-    name = name.strip()
-    if not name:
-        raise QualframeError("case name must not be empty")
-    case = session.scalar(select(Case).where(Case.name == name))
-    if case is None:
-        case = Case(name=name)
-        session.add(case)
-        session.flush()
-    return case
+    return get_or_create_named(session, Case, name, "case")
 
 
 def case_by_name(session: Session, name: str) -> Case:

@@ -98,6 +98,19 @@ def opened(project: Path | None) -> Project:
     return open_project(project)
 
 
+def print_rows(
+    rows: list[dict[str, Any]], as_json: bool, columns: list[tuple[str, Callable[[dict[str, Any]], Any]]], title: str | None = None
+) -> None:
+    """A listing: JSON for scripts, or a table of the given (heading, value) columns."""
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(*(heading for heading, _ in columns), title=title)
+    for row in rows:
+        table.add_row(*(_show(value(row)) for _, value in columns))
+    out.print(table)
+
+
 # --- project --------------------------------------------------------------------------
 
 
@@ -165,13 +178,10 @@ def sources_(project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
     """List the sources (with --json: each with its full text and speaker turns)."""
     with opened(project) as proj:
         rows = sources.list_sources(proj, with_text=as_json)
-    if as_json:
-        print_json(rows)
-        return
-    table = Table("Source", "Case", "Format", "Words", "Turns/speakers")
-    for r in rows:
-        table.add_row(r["name"], r["case"] or "—", r["format"], str(r["words"]), ", ".join(r["speakers"]) or "—")
-    out.print(table)
+    print_rows(rows, as_json, [
+        ("Source", lambda r: r["name"]), ("Case", lambda r: r["case"]), ("Format", lambda r: r["format"]),
+        ("Words", lambda r: r["words"]), ("Speakers", lambda r: ", ".join(r["speakers"]) or None),
+    ])
 
 
 # --- cases ------------------------------------------------------------------------
@@ -186,13 +196,11 @@ def cases_list(ctx: typer.Context, project: ProjectOpt = None, as_json: JsonOpt 
     with opened(project) as proj:
         rows = cases_api.list_cases(proj)
         attributes = [a["name"] for a in cases_api.list_attributes(proj)]
-    if as_json:
-        print_json(rows)
-        return
-    table = Table("Case", *attributes, "Sources")
-    for r in rows:
-        table.add_row(r["name"], *(_show(r["attributes"][a]) for a in attributes), ", ".join(r["sources"]))
-    out.print(table)
+    print_rows(rows, as_json, [
+        ("Case", lambda r: r["name"]),
+        *((a, lambda r, a=a: r["attributes"][a]) for a in attributes),
+        ("Sources", lambda r: ", ".join(r["sources"])),
+    ])
 
 
 def _show(value: Any) -> str:
@@ -446,14 +454,11 @@ def codings_list(
         return
     with opened(project) as proj:
         rows = coding_api.list_codings(proj, source=source, code=code_path, coder=coder)
-    if as_json:
-        print_json(rows)
-        return
-    table = Table("Source", "Span", "Code", "Coder", "Speaker", "Text")
-    for r in rows:
-        text = r["text"] if len(r["text"]) <= 80 else r["text"][:77] + "…"
-        table.add_row(r["source"], f"{r['start']}-{r['end']}", r["code"], r["coder"], r["speaker"] or "—", text)
-    out.print(table)
+    print_rows(rows, as_json, [
+        ("Source", lambda r: r["source"]), ("Span", lambda r: f"{r['start']}-{r['end']}"),
+        ("Code", lambda r: r["code"]), ("Coder", lambda r: r["coder"]), ("Speaker", lambda r: r["speaker"]),
+        ("Text", lambda r: r["text"] if len(r["text"]) <= 80 else r["text"][:77] + "…"),
+    ])
 
 
 @codings_app.command("import")
@@ -499,13 +504,10 @@ def memos_list(project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
     """List memos."""
     with opened(project) as proj:
         rows = memos.list_memos(proj)
-    if as_json:
-        print_json(rows)
-        return
-    table = Table("On", "Target", "Author", "When", "Memo")
-    for r in rows:
-        table.add_row(r["on"], r["target"], r["author"] or "—", r["created_at"] or "", r["text"])
-    out.print(table)
+    print_rows(rows, as_json, [
+        ("On", lambda r: r["on"]), ("Target", lambda r: r["target"]), ("Author", lambda r: r["author"]),
+        ("When", lambda r: r["created_at"]), ("Memo", lambda r: r["text"]),
+    ])
 
 
 # --- chart ------------------------------------------------------------------------
@@ -564,13 +566,7 @@ def chart_summaries(project: ProjectOpt = None, as_json: JsonOpt = False) -> Non
     """List the cell summaries."""
     with opened(project) as proj:
         rows = chart_api.list_summaries(proj)
-    if as_json:
-        print_json(rows)
-        return
-    table = Table("Case", "Code", "Summary")
-    for r in rows:
-        table.add_row(r["case"], r["code"], r["summary"])
-    out.print(table)
+    print_rows(rows, as_json, [("Case", lambda r: r["case"]), ("Code", lambda r: r["code"]), ("Summary", lambda r: r["summary"])])
 
 
 @app.command("crosstab")

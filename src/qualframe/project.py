@@ -25,7 +25,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .errors import ProjectNotFound, QualframeError
-from .store import ProjectInfo, User, new_guid
+from .store import ProjectInfo, User, get_or_create_named, new_guid
 
 MARKER = "qualframe.toml"
 SQLITE_NAME = "qualframe.sqlite"
@@ -270,12 +270,4 @@ def migrate_project(path: Path | str | None = None) -> tuple[str | None, str]:
 
 
 def get_or_create_user(session: Session, name: str) -> User:
-    name = name.strip()
-    if not name:
-        raise QualframeError("coder name must not be empty")
-    user = session.scalar(select(User).where(User.name == name))
-    if user is None:
-        user = User(name=name)
-        session.add(user)
-        session.flush()
-    return user
+    return get_or_create_named(session, User, name, "coder")

@@ -22,8 +22,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    select,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 VARIABLE_TYPES = ("text", "integer", "float", "boolean", "date")
 CODE_ORIGINS = ("deductive", "inductive")
@@ -40,6 +41,21 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     pass
+
+
+def get_or_create_named(session: Session, model: type, name: str, what: str):  # type: ignore[no-untyped-def]
+    """The row of ``model`` called ``name`` (cases, coders), created if it does not exist."""
+    from .errors import InvalidInput
+
+    name = name.strip()
+    if not name:
+        raise InvalidInput(f"{what} name must not be empty")
+    row = session.scalar(select(model).where(model.name == name))
+    if row is None:
+        row = model(name=name)
+        session.add(row)
+        session.flush()
+    return row
 
 
 class GuidMixin:
