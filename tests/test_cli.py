@@ -78,6 +78,11 @@ def test_full_path_from_transcripts_to_matrix(cli_project, tmp_path):
     table = json.loads(run("crosstab", "--theme", "Evidence", "--by", "organisation_type", "--json", *p).stdout)
     assert table["counts"]["Evidence/Impact"] == {"Local authority": 0, "NHS ICB": 1}
 
+    run("code", "--source", "P01", "--quote", "we only ever plan a year ahead", "--code", "Funding/Short-term", "--coder", "bea", *p)
+    agreement = json.loads(run("agreement", "--coders", "ana,bea", "--json", *p).stdout)
+    assert [(r["code"], r["coded_by_a"], r["coded_by_b"]) for r in agreement] == [("Funding/Short-term", 33, 30)]
+    assert run("agreement", "--coders", "ana", *p, ok=False).exit_code == 1
+
     run("codings", "export", tmp_path / "codings.csv", *p)
     run("codebook", "export", tmp_path / "codebook.yaml", *p)
     assert "Short-term" in (tmp_path / "codebook.yaml").read_text()

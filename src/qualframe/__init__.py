@@ -10,6 +10,7 @@ The library API mirrors the CLI command for command::
     qf.export_matrices(qf.build_matrices(project), "matrix.xlsx")
 """
 
+from .agreement import coder_agreement
 from .cases import add_case, import_cases, list_attributes, list_cases, set_attribute
 from .chart import (
     build_matrices,

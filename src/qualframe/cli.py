@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.tree import Tree
 
+from . import agreement as agreement_api
 from . import cases as cases_api
 from . import chart as chart_api
 from . import codebook as codebook_api
@@ -459,6 +460,27 @@ def codings_list(
         ("Code", lambda r: r["code"]), ("Coder", lambda r: r["coder"]), ("Speaker", lambda r: r["speaker"]),
         ("Text", lambda r: r["text"] if len(r["text"]) <= 80 else r["text"][:77] + "…"),
     ])
+
+
+@app.command("agreement")
+@handles_errors
+def agreement(
+    coders: Annotated[str, typer.Option("--coders", help="Two coders, comma-separated: ana,bea.")],
+    code_path: Annotated[Optional[str], typer.Option("--code", help="One code (default: every code used).")] = None,
+    project: ProjectOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Agreement of two coders per code (percentage and Cohen's kappa, by character)."""
+    names = [name.strip() for name in coders.split(",") if name.strip()]
+    if len(names) != 2:
+        fail("--coders takes two names separated by a comma, e.g. --coders ana,bea")
+    with opened(project) as proj:
+        rows = [r.as_dict() for r in agreement_api.coder_agreement(proj, names[0], names[1], code_path)]
+    print_rows(rows, as_json, [
+        ("Code", lambda r: r["code"]), (f"{names[0]} chars", lambda r: r["coded_by_a"]),
+        (f"{names[1]} chars", lambda r: r["coded_by_b"]), ("Both", lambda r: r["coded_by_both"]),
+        ("Agreement %", lambda r: r["percent_agreement"]), ("Kappa", lambda r: r["kappa"]),
+    ], title=f"Agreement of {names[0]} and {names[1]} (characters of the sources both coded)")
 
 
 @codings_app.command("import")
