@@ -120,7 +120,7 @@ def write_text(path: Path, text: str, encoding: str = "utf-8") -> Path:
 
 INTERVIEW = """Interviewer: Thank you for joining me today. Could you start by describing your role?
 
-Priya Raman: I commission public health services for Wexcombe County Council. Funding is always short-term, so we only ever plan a year ahead.
+Priya Raman: I commission public health services for Wrenhallow County Council. Funding is always short-term, so we only ever plan a year ahead.
 
 Interviewer: How does that affect services for parents and infants?
 

@@ -34,6 +34,7 @@ from .codebook import (
     update_code,
 )
 from .coding import code_text, export_codings, find_quote, import_codings, list_codings, uncode
+from .demo import build_demo
 from .errors import ImportRefused, InvalidInput, NotFound, ProjectNotFound, QualframeError
 from .importing import ImportReport, import_file, import_files, read_transcript
 from .memos import add_memo, list_memos

@@ -19,6 +19,7 @@ import yaml
 from rich.console import Console
 
 from .. import cases, chart, codebook, coding, importing, memos
+from ..agreement import coder_agreement
 from ..errors import QualframeError
 from ..project import MARKER, init_project
 from ..tabular import write_csv
@@ -117,6 +118,13 @@ def build_demo(out: Path | str = "qualframe-demo", console: Console | None = Non
         report.outputs.append(crosstab_path)
         coding.export_codings(project, out / "codings.csv")
         report.outputs.append(out / "codings.csv")
+        agreement_path = out / "agreement-researcher_a-researcher_b.csv"
+        write_csv(
+            agreement_path,
+            ["code", "characters", "coded_by_a", "coded_by_b", "coded_by_both", "percent_agreement", "kappa"],
+            (list(row.as_dict().values()) for row in coder_agreement(project, "researcher_a", "researcher_b")),
+        )
+        report.outputs.append(agreement_path)
         report.counts = {
             "sources": len(report.transcripts),
             "cases": len(cases.list_cases(project)),

@@ -1,0 +1,73 @@
+"""`qualframe demo` builds the whole fictional study, through every stage."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+import qualframe as qf
+from qualframe.cli import app
+
+THEMES = [
+    "Commissioning process", "Working together", "Funding constraints",
+    "Demonstrating impact", "Awareness of infant mental health", "The pandemic and other context",
+]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("demo") / "study"
+    result = CliRunner().invoke(app, ["demo", "--out", str(folder)])
+    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
+    assert "9 sources, 9 cases" in result.stdout
+    return folder
+
+
+def test_demo_transcripts_in_every_format_come_back_with_two_speakers(demo):
+    with qf.open_project(demo) as project:
+        sources = qf.list_sources(project)
+    assert sorted({s["format"] for s in sources}) == ["docx", "md", "srt", "txt", "vtt"]
+    for source in sources:
+        assert len(source["speakers"]) == 2 and "Interviewer" in source["speakers"], source["name"]
+        assert source["case"] == source["name"]
+    vtt = next(s for s in sources if s["format"] == "vtt")
+    assert all(turn["time_start"] is not None for turn in vtt["turns"])
+
+
+def test_demo_matrix_has_every_theme_summaries_and_empty_cells(demo):
+    workbook = load_workbook(demo / "framework-matrix.xlsx")
+    assert [name for name in workbook.sheetnames] == [t[:31] for t in THEMES]
+    sheet = workbook["Funding constraints"]
+    header = [c.value for c in sheet[1]]
+    assert header[:2] == ["Case", "organisation_type"]
+    cells = [c.value for row in sheet.iter_rows(min_row=2) for c in row[len(header) - 4 :]]
+    assert any(v and not v.startswith("[no summary yet]") and "“" in v for v in cells)
+    who = load_workbook(demo / "framework-matrix.xlsx")["Working together"]
+    texts = [c.value for row in who.iter_rows(min_row=2) for c in row]
+    assert any(isinstance(v, str) and v.startswith("[no summary yet]\n\n“") for v in texts), "coded cell left unsummarised"
+    assert (demo / "framework-matrix.html").read_text().count("<h2>Theme:") == 6
+
+
+def test_demo_outputs_and_rebuild(demo):
+    for name in ("codings.csv", "crosstab-organisation-type.csv", "agreement-researcher_a-researcher_b.csv", "DEMO.md"):
+        assert (demo / name).is_file(), name
+    result = CliRunner().invoke(app, ["codes", "--json", "-p", str(demo)])
+    codes = json.loads(result.stdout)
+    assert [c["path"] for c in codes if c["depth"] == 0] == THEMES
+    assert all(c["codings"] >= 2 for c in codes if c["depth"] == 1)
+
+
+def test_demo_refuses_a_folder_that_is_not_a_demo(tmp_path):
+    (tmp_path / "precious.txt").write_text("keep me")
+    result = CliRunner().invoke(app, ["demo", "--out", str(tmp_path)])
+    assert result.exit_code == 1 and "not empty" in result.stderr
+    assert (tmp_path / "precious.txt").read_text() == "keep me"
+
+
+def test_demo_can_be_rebuilt_in_place(tmp_path):
+    qf.build_demo(tmp_path / "d")
+    report = qf.build_demo(tmp_path / "d")
+    assert report.counts["codings"] >= 150
