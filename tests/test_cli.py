@@ -84,6 +84,9 @@ def test_full_path_from_transcripts_to_matrix(cli_project, tmp_path):
     assert run("agreement", "--coders", "ana", *p, ok=False).exit_code == 1
 
     run("codings", "export", tmp_path / "codings.csv", *p)
+    run("sources", "delete", "P02", "--yes", *p)
+    assert [s["name"] for s in json.loads(run("sources", "--json", *p).stdout)] == ["P01"]
+    assert all(c["source"] == "P01" for c in json.loads(run("codings", "--json", *p).stdout))
     run("codebook", "export", tmp_path / "codebook.yaml", *p)
     assert "Short-term" in (tmp_path / "codebook.yaml").read_text()
 

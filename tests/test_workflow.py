@@ -262,6 +262,12 @@ def test_memos_on_everything(study):
     ]
     with pytest.raises(qf.NotFound):
         qf.add_memo(study, "x", author="ana", case="P99")
+    qf.code_text(study, "P01", "Evidence/Impact", quote="It means providers cannot keep staff.", coder="ana", memo="turnover")
+    qf.delete_source(study, "P01")
+    assert [(m["on"], m["target"]) for m in qf.list_memos(study)] == [
+        ("project", ""), ("case", "P02"), ("code", "Funding/Short-term"),
+    ]
+    assert qf.list_codings(study) == []
 
 
 def test_code_edit_move_merge_delete(study):
@@ -274,7 +280,9 @@ def test_code_edit_move_merge_delete(study):
         qf.delete_code(study, "Evidence/Priorities")
     assert qf.merge_codes(study, "Evidence/Priorities", "Funding/Short-term") == 1
     assert [r["code"] for r in qf.list_codings(study)] == ["Funding/Short-term"]
+    qf.add_memo(study, "About impact.", author="ana", code="Evidence/Impact")
     qf.delete_code(study, "Evidence")
+    assert qf.list_memos(study) == []
     assert "Evidence/Impact" not in {c["path"] for c in qf.list_codes(study)}
 
 

@@ -35,10 +35,12 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+sources_app = typer.Typer(help="The imported transcripts. Without a subcommand: list them.")
 cases_app = typer.Typer(help="Cases (participants) and their attributes. Without a subcommand: list them.")
 codebook_app = typer.Typer(help="Import, export and edit the codebook.", no_args_is_help=True)
 codings_app = typer.Typer(help="Codings: list (default), import, export.")
 chart_app = typer.Typer(help="Framework matrix: write it (default), or set cell summaries.")
+app.add_typer(sources_app, name="sources")
 app.add_typer(cases_app, name="cases")
 app.add_typer(codebook_app, name="codebook")
 app.add_typer(codings_app, name="codings")
@@ -173,16 +175,34 @@ def import_(
         raise typer.Exit(1)
 
 
-@app.command("sources")
+@sources_app.callback(invoke_without_command=True)
 @handles_errors
-def sources_(project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
+def sources_(ctx: typer.Context, project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
     """List the sources (with --json: each with its full text and speaker turns)."""
+    if ctx.invoked_subcommand:
+        return
     with opened(project) as proj:
         rows = sources.list_sources(proj, with_text=as_json)
     print_rows(rows, as_json, [
         ("Source", lambda r: r["name"]), ("Case", lambda r: r["case"]), ("Format", lambda r: r["format"]),
         ("Words", lambda r: r["words"]), ("Speakers", lambda r: ", ".join(r["speakers"]) or None),
     ])
+
+
+@sources_app.command("delete")
+@handles_errors
+def sources_delete(
+    name: str,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    project: ProjectOpt = None,
+) -> None:
+    """Remove a source with its speaker turns and codings."""
+    with opened(project) as proj:
+        sources.get_source(proj, name)  # fails clearly if there is no such source
+        if not yes and not typer.confirm(f"Delete source {name} and all its codings?"):
+            raise typer.Exit(1)
+        sources.delete_source(proj, name)
+    out.print(f"deleted {name}", highlight=False)
 
 
 # --- cases ------------------------------------------------------------------------

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from .errors import InvalidInput, NotFound
 from .project import Project
-from .store import CODE_ORIGINS, Code, Coding, Summary
+from .memos import delete_notes
+from .store import CODE_ORIGINS, Code, Coding, Note, Summary
 from .tabular import cell_text, column_index, read_table, write_csv
 
 CODE_FIELDS = ("definition", "inclusion", "exclusion", "example", "colour", "origin")
@@ -196,6 +197,9 @@ def delete_code(project: Project, path: str, *, force: bool = False) -> None:
                 f"code '{path}' and its children have {used} coding(s); merge them into another "
                 "code first, or delete with --force to remove the codings too"
             )
+        coding_ids = list(s.scalars(select(Coding.id).where(Coding.code_id.in_(ids))))
+        delete_notes(s, "coding", coding_ids)
+        delete_notes(s, "code", ids)
         s.delete(code)
         s.flush()
         for stale in s.scalars(select(Code).where(Code.id.in_(ids))):
@@ -234,6 +238,8 @@ def merge_codes(project: Project, path: str, into: str) -> int:
                 existing.text = f"{existing.text}\n\n{summary.text}".strip()
             s.delete(summary)
         s.flush()
+        for note in s.scalars(select(Note).where(Note.target_type == "code", Note.target_id == source.id)):
+            note.target_id = target.id
         s.delete(source)
         return moved
 

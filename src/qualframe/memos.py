@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from .errors import InvalidInput
@@ -25,6 +25,12 @@ def add_note(session: Session, target_type: str, target_id: int | None, text: st
     session.add(note)
     session.flush()
     return note
+
+
+def delete_notes(session: Session, target_type: str, target_ids: list[int]) -> None:
+    """Remove the memos on things being deleted, so none is left pointing nowhere."""
+    if target_ids:
+        session.execute(delete(Note).where(Note.target_type == target_type, Note.target_id.in_(target_ids)))
 
 
 def _target(session: Session, source: str | None, case: str | None, code: str | None) -> tuple[str, int | None, str]:

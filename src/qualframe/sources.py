@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session, selectinload
 from .cases import get_or_create_case
 from .errors import NotFound
 from .project import Project
-from .store import Source, SourceFile
+from .memos import delete_notes
+from .store import Coding, Source, SourceFile
 
 
 def source_by_name(session: Session, name: str) -> Source:
@@ -83,7 +84,11 @@ def link_case(project: Project, source_name: str, case_name: str | None) -> None
 
 
 def delete_source(project: Project, name: str) -> None:
-    """Remove a source with its turns and codings."""
+    """Remove a source with its turns, codings and the memos on them."""
     with project.session() as s:
-        s.delete(source_by_name(s, name))
+        source = source_by_name(s, name)
+        coding_ids = list(s.scalars(select(Coding.id).where(Coding.source_id == source.id)))
+        delete_notes(s, "coding", coding_ids)
+        delete_notes(s, "source", [source.id])
+        s.delete(source)
 
