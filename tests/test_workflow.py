@@ -230,7 +230,9 @@ def test_codings_csv_round_trip_and_speaker(study, tmp_path):
         f"source,start,end,code,coder,memo\nP01,{start},{start + 32},Funding/Short-term,bea,Staff turnover\n"
         f"P02,{text.index('Funding') - 100 if False else 0},10,Evidence/Impact,,\n",
     )
-    assert qf.import_codings(study, tmp_path / "codings.csv", default_coder="ana") == 2
+    assert qf.import_codings(study, tmp_path / "codings.csv", default_coder="ana") == {"added": 2, "skipped": 0}
+    assert qf.import_codings(study, tmp_path / "codings.csv", default_coder="ana") == {"added": 0, "skipped": 2}
+    assert [r["memo"] for r in qf.list_codings(study) if r["memo"]] == ["Staff turnover"], "memo not doubled"
     rows = qf.list_codings(study)
     first = next(r for r in rows if r["source"] == "P01")
     assert first["speaker"] == "Priya Raman" and first["coder"] == "bea" and first["memo"] == "Staff turnover"
@@ -248,6 +250,12 @@ def test_bad_codings_file_changes_nothing(study, tmp_path):
     write_text(tmp_path / "bad2.csv", "source,start,end,code\nP77,0,10,Funding/Short-term\n")
     with pytest.raises(qf.NotFound, match="row 2: no source named 'P77'"):
         qf.import_codings(study, tmp_path / "bad2.csv", default_coder="ana")
+    write_text(tmp_path / "bad3.csv", "source,start,end,code\nP01,0,10,Funding/Short-term\nP01,0,10,Funding/Shorter\n")
+    with pytest.raises(qf.NotFound, match="row 3: no code 'Funding/Shorter'"):
+        qf.import_codings(study, tmp_path / "bad3.csv", default_coder="ana")
+    write_text(tmp_path / "bad4.csv", "source,start,end,code\nP01,zero,10,Funding/Short-term\n")
+    with pytest.raises(qf.InvalidInput, match="row 2: start and end must be whole numbers"):
+        qf.import_codings(study, tmp_path / "bad4.csv", default_coder="ana")
     assert qf.list_codings(study) == []
 
 

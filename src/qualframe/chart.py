@@ -155,7 +155,7 @@ class _ChartData:
     attributes: list[tuple[int, str, str]]  # variable id, name, type
     values: dict[tuple[int, int], str]
     sources: dict[int, tuple[str, int | None, str]]  # name, case id, plain text
-    turns: dict[int, tuple[list[Turn], list[int]]]
+    turns: dict[int, tuple[list[Any], list[int]]]
     codings: list[tuple[int, int, int, int, str]]  # source, start, end, code, coder
     summaries: dict[tuple[int, int], str]
 
@@ -165,8 +165,12 @@ class _ChartData:
             select(Coding.source_id, Coding.start, Coding.end, Coding.code_id, User.name).join(User, Coding.coder_id == User.id)
         )]
         used_sources = {c[0] for c in codings}
-        turns: dict[int, list[Turn]] = {}
-        for turn in s.scalars(select(Turn).where(Turn.source_id.in_(used_sources)).order_by(Turn.source_id, Turn.start)):
+        turns: dict[int, list[Any]] = {}  # rows with .start, .end, .speaker: lighter than Turn objects
+        for turn in s.execute(
+            select(Turn.source_id, Turn.start, Turn.end, Turn.speaker)
+            .where(Turn.source_id.in_(used_sources))
+            .order_by(Turn.source_id, Turn.start)
+        ):
             turns.setdefault(turn.source_id, []).append(turn)
         return cls(
             cases=dict(s.execute(select(Case.id, Case.name)).all()),

@@ -508,8 +508,8 @@ def agreement(
 def codings_import(file: Path, coder: CoderOpt = None, project: ProjectOpt = None) -> None:
     """Add codings from CSV/XLSX with columns source,start,end,code,coder,memo."""
     with opened(project) as proj:
-        added = coding_api.import_codings(proj, file, default_coder=default_coder(coder))
-    out.print(f"{added} coding(s) imported")
+        result = coding_api.import_codings(proj, file, default_coder=default_coder(coder))
+    out.print(f"{result['added']} coding(s) imported, {result['skipped']} already in the project")
 
 
 @codings_app.command("export")

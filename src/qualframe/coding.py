@@ -6,17 +6,17 @@ import bisect
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, joinedload
 
-from .codebook import code_by_path, code_path, code_tree
+from .codebook import code_by_path, code_path, code_tree, join_path, split_path
 from .errors import InvalidInput, NotFound
 from .memos import add_note
 from .project import Project, get_or_create_user
 from .sources import source_by_name
-from .store import Coding, Note, Source, Turn
+from .store import Coding, Note, Source, Turn, new_guid, utcnow
 from .tabular import cell_text, column_index, read_table, write_csv
 
 CODINGS_COLUMNS = ("source", "start", "end", "code", "coder", "memo")
@@ -154,7 +154,7 @@ def uncode(project: Project, source: str, start: int, end: int, code: str, coder
         return len(rows)
 
 
-def speaker_at(turns: list[Turn], starts: list[int], position: int) -> str | None:
+def speaker_at(turns: Sequence[Any], starts: list[int], position: int) -> str | None:
     """The speaker whose turn contains ``position`` (turns sorted by start)."""
     i = bisect.bisect_right(starts, position) - 1
     if i >= 0 and turns[i].start <= position < max(turns[i].end, turns[i].start + 1):
@@ -236,34 +236,74 @@ def _turns_by_source(session: Session, source_ids: list[int]) -> dict[int, tuple
     return {sid: (ts, [t.start for t in ts]) for sid, ts in grouped.items()}
 
 
-def import_codings(project: Project, path: Path | str, *, default_coder: str) -> int:
-    """Add codings from a CSV/XLSX with columns source,start,end,code[,coder,memo]; all or nothing."""
+def import_codings(project: Project, path: Path | str, *, default_coder: str) -> dict[str, int]:
+    """Add codings from a CSV/XLSX with columns source,start,end,code[,coder,memo]; all or nothing.
+
+    Rows that repeat a coding already in the project are skipped (and counted), so
+    importing the same file twice changes nothing. Every row is checked before any
+    is written, and the new codings go in as one batch.
+    """
     path = Path(path)
     header, rows = read_table(path)
     index = column_index(header, path.name, ["source", "start", "end", "code"])
-    added = 0
     with project.session() as s:
-        sources: dict[str, Source] = {}
+        sources = {name: (sid, length) for sid, name, length in s.execute(
+            select(Source.id, Source.name, func.length(Source.plain_text))
+        )}
+        codes = {p: code.id for code, p, _ in code_tree(s)}
+        coders: dict[str, int] = {}
+        seen = {tuple(key) for key in s.execute(
+            select(Coding.source_id, Coding.start, Coding.end, Coding.code_id, Coding.coder_id)
+        )}
+        new_rows: list[dict[str, Any]] = []
+        memos: dict[str, tuple[str, int]] = {}  # coding guid -> (memo, author id)
+        skipped = 0
         for number, row in enumerate(rows, start=2):
             where = f"{path.name}, row {number}"
             name = cell_text(row[index["source"]])
+            if name not in sources:
+                raise NotFound(f"{where}: no source named '{name}'")
+            source_id, length = sources[name]
             try:
                 start, end = int(cell_text(row[index["start"]])), int(cell_text(row[index["end"]]))
             except ValueError:
                 raise InvalidInput(f"{where}: start and end must be whole numbers") from None
-            if name not in sources:
-                try:
-                    sources[name] = source_by_name(s, name)
-                except NotFound as exc:
-                    raise NotFound(f"{where}: {exc}") from None
-            coder = cell_text(row[index["coder"]]) if "coder" in index else ""
-            memo = cell_text(row[index["memo"]]) if "memo" in index else ""
+            if not (0 <= start < end <= length):
+                raise InvalidInput(
+                    f"{where}: span {start}-{end} is not inside source '{name}' "
+                    f"(its text has {length} characters; start < end, end exclusive)"
+                )
+            raw_code = cell_text(row[index["code"]])
             try:
-                _add_coding(s, sources[name], start, end, cell_text(row[index["code"]]), coder or default_coder, memo or None)
-            except (InvalidInput, NotFound) as exc:
+                code_id = codes.get(join_path(split_path(raw_code))) or code_by_path(s, raw_code).id
+            except (NotFound, InvalidInput) as exc:
                 raise type(exc)(f"{where}: {exc}") from None
-            added += 1
-    return added
+            coder = (cell_text(row[index["coder"]]) if "coder" in index else "") or default_coder
+            if coder not in coders:
+                coders[coder] = get_or_create_user(s, coder).id
+            key = (source_id, start, end, code_id, coders[coder])
+            if key in seen:
+                skipped += 1
+                continue
+            seen.add(key)
+            guid = new_guid()
+            new_rows.append({
+                "guid": guid, "source_id": source_id, "start": start, "end": end,
+                "code_id": code_id, "coder_id": coders[coder], "created_at": utcnow(),
+            })
+            memo = cell_text(row[index["memo"]]) if "memo" in index else ""
+            if memo:
+                memos[guid] = (memo, coders[coder])
+        if new_rows:
+            s.execute(insert(Coding), new_rows)
+        if memos:
+            ids = dict(s.execute(select(Coding.guid, Coding.id).where(Coding.guid.in_(list(memos)))).all())
+            s.execute(insert(Note), [
+                {"guid": new_guid(), "target_type": "coding", "target_id": ids[guid], "text": memo,
+                 "author_id": author, "created_at": utcnow()}
+                for guid, (memo, author) in memos.items()
+            ])
+    return {"added": len(new_rows), "skipped": skipped}
 
 
 def export_codings(project: Project, path: Path | str) -> int:

@@ -115,7 +115,7 @@ def read_transcript(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Tra
         raise ImportRefused(name, _size_reason(info.st_size, max_bytes))
     try:
         with open(path, "rb") as handle:
-            data = handle.read(max_bytes + 1)
+            data = handle.read(min(info.st_size, max_bytes) + 1)
     except OSError as error:
         raise ImportRefused(name, f"cannot read the file ({error.strerror or error})") from None
     if len(data) > max_bytes:  # grew since stat
