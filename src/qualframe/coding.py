@@ -82,11 +82,10 @@ def locate_quote(text: str, quote: str, source_name: str) -> tuple[int, int]:
     )
 
 
-def _check_span(source: Source, start: int, end: int) -> None:
-    length = len(source.plain_text)
+def check_span(source_name: str, length: int, start: int, end: int) -> None:
     if not (0 <= start < end <= length):
         raise InvalidInput(
-            f"span {start}-{end} is not inside source '{source.name}' "
+            f"span {start}-{end} is not inside source '{source_name}' "
             f"(its text has {length} characters; start < end, end exclusive)"
         )
 
@@ -94,7 +93,7 @@ def _check_span(source: Source, start: int, end: int) -> None:
 def _add_coding(
     session: Session, source: Source, start: int, end: int, code_path_: str, coder: str, memo: str | None
 ) -> Coding:
-    _check_span(source, start, end)
+    check_span(source.name, len(source.plain_text), start, end)
     code = code_by_path(session, code_path_)
     user = get_or_create_user(session, coder)
     existing = session.scalar(
@@ -268,13 +267,9 @@ def import_codings(project: Project, path: Path | str, *, default_coder: str) ->
                 start, end = int(cell_text(row[index["start"]])), int(cell_text(row[index["end"]]))
             except ValueError:
                 raise InvalidInput(f"{where}: start and end must be whole numbers") from None
-            if not (0 <= start < end <= length):
-                raise InvalidInput(
-                    f"{where}: span {start}-{end} is not inside source '{name}' "
-                    f"(its text has {length} characters; start < end, end exclusive)"
-                )
             raw_code = cell_text(row[index["code"]])
             try:
+                check_span(name, length, start, end)
                 code_id = codes.get(join_path(split_path(raw_code))) or code_by_path(s, raw_code).id
             except (NotFound, InvalidInput) as exc:
                 raise type(exc)(f"{where}: {exc}") from None
