@@ -127,7 +127,7 @@ def test_md_keeps_markdown_and_bold_labels(tmp_path):
     assert transcript.format == "md"
     assert said(transcript) == [
         ("Lady Hallett", "Good morning."),
-        ("Mr Tom Okafor", "Good morning, my Lady.\n\n*(10.00 am)*"),
+        ("Mr Tom Okafor", "Good morning, my Lady."),  # the stage direction is in no turn
     ]
     assert transcript.turns[1].time_start == 65
 

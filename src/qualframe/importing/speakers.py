@@ -9,6 +9,48 @@ interview shorthands are believed at once.
 
 All offsets are 0-based code points, end exclusive; the label itself (and an
 inline time stamp next to it) is never part of the turn.
+
+Document structure is not speech. Converted hearing and podcast transcripts
+(Markdown, reStructuredText) put headings, directives and the transcriber's stage
+directions between the turns; these "structural" lines end the current turn and
+belong to no turn, and the unlabelled lines after one belong to no turn either,
+until the next label (as text before the first label does). The text itself is
+never changed, only the turn spans. Structural lines are:
+
+- Markdown ATX headings (``# Title``, ``## Section``);
+- underlines and horizontal rules: a line of one repeated character out of
+  ``= - ^ ~ * # _ +`` (three or more), or a spaced rule such as ``* * *``;
+- setext / reStructuredText section titles: a single-line paragraph (a blank or
+  structural line above it) directly followed by an underline at least as long
+  as the title, as reStructuredText requires. A shorter line of dashes under
+  speech is taken as a rule, so the speech line above it stays in its turn;
+- reStructuredText explicit markup and its indented block: directives
+  (``.. rst-class:: indented``, ``.. raw:: html``), hyperlink targets
+  (``.. _name:``) and substitutions (``.. |name| ...``). Comments (``.. text``,
+  a lone ``..``) count only in a text that has such markup, as ``.. and then``
+  in a plain transcript may be a trailing-off. Explicit markup styles or annotates
+  what follows rather than ending anyone's speech (converted hearing transcripts
+  put ``.. rst-class:: indented`` before every paragraph of a witness's answer),
+  so unlabelled lines after it go on with the same speaker, in a new turn that
+  starts after the markup (with no time);
+- whole-line stage directions: a line in italics only (``*(10.00 am)*``,
+  ``*MS PRIYA RAMAN (affirmed).*``, ``_(Pause)_``); a line in parentheses
+  only (``(Short break)``, ``(The witness withdrew)``); a line in square brackets
+  only when the note is procedural (``[Break]``, ``[End of recording]``,
+  ``[Music]``, ``[Interview resumes]``);
+- a bold pseudo-label that is not a speaker, such as ``**Break:** \\[26:45\\]``
+  or ``**Outro:**`` (label-shaped: capitalised and short, but refused as a name).
+
+The line between the speaker's words and the transcriber's: italics and
+parentheses are the transcriber's typesetting for procedure, so such a line ends
+the turn, except a parenthesised sound note (``(laughs)``, ``(inaudible)``,
+``(long pause)``), which is about the speaker's delivery and stays in the turn.
+Square brackets are the usual way to mark something within what was said, so a
+whole-line ``[inaudible]``, ``[laughs]``, ``[crosstalk]`` or any other
+non-procedural bracketed note (``[Welsh spoken]``) stays inside the turn, and so
+do notes within a line (``Yes [laughs] I think so``). A time stamp alone on a
+line (``(00:12:34)``) is not a note. A believed speaker label always wins: a
+labelled line is never structural.
 """
 
 from __future__ import annotations
@@ -86,6 +128,60 @@ _ANNOTATION_PHRASES = frozenset(
     {"cross talk", "long pause", "short pause", "background noise", "overlapping speech",
      "phone rings", "audio cuts out", "end of recording", "end of interview",
      "end of transcript", "recording ends", "recording starts", "break in recording"}
+)
+
+# ----------------------------------------------------------------- structural lines
+# (see the module docstring). All are matched against one line, anchored.
+
+# "# Title" up to "###### Title"; "#hashtag" is not a heading.
+_ATX_HEADING_RE = re.compile(r"[ \t]{0,3}#{1,6}(?:[ \t]|$)")
+# An underline or a rule: "=====", "-----", "^^^^^", "~~~", "***", "###", "___",
+# "+++", or a spaced rule "* * *", "- - -", "_ _ _". fullmatch.
+_ADORNMENT_RE = re.compile(r"[ \t]{0,3}(?:([=\-^~*#_+])\1{2,}|([-*_])(?:[ \t]*\2){2,})[ \t]*")
+_ADORNMENT_STARTS = frozenset(" \t=-^~*#_+")
+# reStructuredText explicit markup: ".. name::" (directive), ".. _target:",
+# ".. |substitution| ...", or a comment ".. anything" / "..". The group "markup"
+# is set for the first three, which cannot be a typed trailing-off.
+_EXPLICIT_RE = re.compile(
+    r"(?P<indent>[ \t]*)\.\.(?:[ \t]+(?P<markup>\w+(?:[-.+:]\w+)*::|_|\|)|[ \t]|$)"
+)
+# A whole line in italics: "*(10.00 am)*", "_(Pause)_" (not bold, no inner marker). fullmatch.
+_ITALIC_LINE_RE = re.compile(
+    r"[ \t]*(?:\*(?=[^\s*])[^*\n]*(?<=[^\s*])\*|_(?=[^\s_])[^_\n]*(?<=[^\s_])_)[ \t]*"
+)
+# A whole line in parentheses (one level of nesting inside) or square brackets,
+# the latter possibly Markdown-escaped as \[Break\]. fullmatch.
+_NOTE_LINE_RE = re.compile(
+    r"[ \t]*(?:\((?P<paren>[^()\n]*(?:\([^()\n]*\)[^()\n]*)*)\)"
+    r"|\\?\[(?P<square>[^\[\]\n]*?)\\?\])[ \t]*"
+)
+_TIME_ONLY_RE = re.compile(rf"[ \t]*{_TIME_VALUE}[ \t]*")
+_NOTE_WORD_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+# First characters worth checking for a structural line (after leading spaces).
+_STRUCTURE_STARTS = frozenset("#=-^~*_+.([\\")
+
+# Bracketed notes about the proceedings rather than the speaker: a break anywhere
+# in the note, a note that starts with a segment word ("Music", "End of recording"),
+# or a recording/interview that starts, stops or resumes.
+_BREAK_WORDS = frozenset(
+    """
+    break breaks adjourned adjournment adjourns recess lunch interlude intermission
+    withdrew withdraws sworn affirmed
+    """.split()
+)
+_SEGMENT_FIRST_WORDS = frozenset(
+    "intro outro music jingle advert advertisement sponsor commercial end start beginning".split()
+)
+_SESSION_WORDS = frozenset("recording interview tape session transcript proceedings hearing meeting".split())
+_SESSION_CHANGE_WORDS = frozenset(
+    """
+    ends ended starts started begins began resumes resumed stops stopped paused pauses
+    restarts restarted concluded continues
+    """.split()
+)
+# Sound notes: what the speaker did while speaking, which stays inside the turn.
+_SOUND_WORDS = (_ANNOTATIONS - {"break", "end", "music"}) | frozenset(
+    "talk speech rings cuts laugh chuckles chuckle giggles sniffs tearful emotional".split()
 )
 
 
@@ -272,6 +368,74 @@ def accept_labels(labels: Sequence[Label | None], trust_plain: bool = False) -> 
     return accepted
 
 
+def _label_shaped(name: str) -> bool:
+    """Short and capitalised, as a label is: what a refused bold label must be to count
+    as a pseudo-label ("Break", "Outro") rather than bold emphasis in speech."""
+    return (
+        bool(name)
+        and len(name) <= MARKED_MAX_CHARS
+        and len(name.split(" ")) <= MARKED_MAX_WORDS
+        and (name[0].isupper() or name[0].isdigit())
+    )
+
+
+def _is_pseudo_label(line: str, bold_chars: int | None = None) -> bool:
+    """A bold label that was refused as a speaker: ``**Break:** \\[26:45\\]``.
+
+    Call it only for a line without a believed label. ``bold_chars`` is the length
+    of a leading bold run from Word formatting, if the line has one.
+    """
+    if bold_chars:
+        bold = line[:bold_chars]
+        colon = bold.find(":")
+        if colon >= 0 and _label_shaped(collapse_whitespace(bold[:colon])):
+            return True
+    pos = _SPACES_RE.match(line).end()
+    _, pos = _time_at(line, pos)
+    if not line.startswith("**", pos):
+        return False
+    match = _BOLD_RE.match(line, pos)
+    return match is not None and _label_shaped(collapse_whitespace(match.group("name")))
+
+
+def note_is_procedural(note: str) -> bool:
+    """A bracketed note about the proceedings: a break, music, the recording stopping."""
+    words = _NOTE_WORD_RE.findall(note.lower())
+    if not words:
+        return False
+    if words[0] in _SEGMENT_FIRST_WORDS or any(word in _BREAK_WORDS for word in words):
+        return True
+    return words[0] in _SESSION_WORDS and any(word in _SESSION_CHANGE_WORDS for word in words)
+
+
+def note_is_sound(note: str) -> bool:
+    """A note on how the speaker spoke ("laughs", "inaudible", "long pause")."""
+    return any(word in _SOUND_WORDS for word in _NOTE_WORD_RE.findall(note.lower()))
+
+
+def _is_stage_direction(line: str) -> bool:
+    """A whole-line note that is the transcriber's, not the speaker's (see module doc)."""
+    if _ITALIC_LINE_RE.fullmatch(line):
+        return True
+    match = _NOTE_LINE_RE.fullmatch(line)
+    if match is None:
+        return False
+    paren = match.group("paren")
+    if paren is not None:
+        if _TIME_ONLY_RE.fullmatch(paren):
+            return False  # a time stamp on its own line
+        return note_is_procedural(paren) or not note_is_sound(paren)
+    return note_is_procedural(match.group("square").rstrip("\\"))
+
+
+def _is_underline(line: str) -> bool:
+    return line[:1] in _ADORNMENT_STARTS and _ADORNMENT_RE.fullmatch(line) is not None
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
 def _split_lines(text: str) -> list[tuple[int, str]]:
     """Lines with their start offsets; only "\\n" ends a line (text is normalised)."""
     lines = []
@@ -286,14 +450,19 @@ def detect_turns(text: str, bold_prefixes: Mapping[int, int] | None = None) -> l
     """Split ``text`` into speaker turns.
 
     A turn starts at a line with a believable label and runs over the following
-    unlabelled lines (continuation paragraphs) up to the next label; trailing
-    blank lines are not part of it. Text before the first label is in no turn.
+    unlabelled lines (continuation paragraphs) up to the next label or the next
+    structural line (heading, underline, rule, directive, stage direction; see the
+    module docstring); trailing blank lines are not part of it. Text before the
+    first label, structural lines and the unlabelled lines after a structural line
+    are in no turn, except after reStructuredText explicit markup, where the same
+    speaker goes on in a new turn.
     ``bold_prefixes`` maps a line's start offset to the number of leading bold
     characters on it (from Word formatting); a bold label needs no repetition.
     """
     bold_prefixes = bold_prefixes or {}
     lines = _split_lines(text)
     candidates: list[Label | None] = []
+    rst_markup = False  # explicit reStructuredText markup somewhere: ".. x" lines are comments
     for offset, line in lines:
         label = None
         if offset in bold_prefixes:
@@ -301,6 +470,9 @@ def detect_turns(text: str, bold_prefixes: Mapping[int, int] | None = None) -> l
         if label is None:
             label = find_label(line)
         candidates.append(label)
+        if not rst_markup and ".." in line[:64]:
+            match = _EXPLICIT_RE.match(line)
+            rst_markup = match is not None and match.group("markup") is not None
     labels = accept_labels(candidates)
 
     turns: list[readers.Turn] = []
@@ -308,16 +480,65 @@ def detect_turns(text: str, bold_prefixes: Mapping[int, int] | None = None) -> l
     start: int | None = None
     end = 0
     time: float | None = None
-    for (offset, line), label in zip(lines, labels):
+    block_indent: int | None = None  # indentation of the directive whose block we are in
+    paragraph_start = True  # the previous line was blank or structural (or there was none)
+    count = len(lines)
+    for index, ((offset, line), label) in enumerate(zip(lines, labels)):
         if label is not None:
             if speaker is not None and start is not None:
                 turns.append(readers.Turn(speaker, start, end, time))
             speaker, start, time = label.speaker, None, label.time
+            block_indent = None
+            paragraph_start = False
             rest = line[label.end :]
             if rest.strip():
                 start = offset + label.end + (len(rest) - len(rest.lstrip()))
                 end = offset + len(line.rstrip())
-        elif speaker is not None and line.strip():
+            continue
+        first = line[:1]
+        if first in (" ", "\t"):
+            stripped = line.lstrip(" \t")
+            if not stripped.strip():
+                paragraph_start = True
+                continue
+            first = stripped[:1]
+        elif not first:
+            paragraph_start = True
+            continue
+        structural = markup = False
+        if block_indent is not None:
+            if _indent(line) > block_indent:
+                structural = markup = True
+            else:
+                block_indent = None
+        if not structural and first in _STRUCTURE_STARTS:
+            if first == ".":
+                match = _EXPLICIT_RE.match(line)
+                if match is not None and (rst_markup or match.group("markup") is not None):
+                    structural = markup = True
+                    block_indent = len(match.group("indent"))
+            elif _is_underline(line) or (first == "#" and _ATX_HEADING_RE.match(line)):
+                structural = True
+            elif first in "*_([\\":
+                structural = _is_stage_direction(line)
+        if not structural and (first in "*[(\\" or offset in bold_prefixes):
+            structural = _is_pseudo_label(line, bold_prefixes.get(offset))
+        if (
+            not structural
+            and paragraph_start
+            and index + 1 < count
+            and _is_underline(lines[index + 1][1])
+            and len(lines[index + 1][1].strip()) >= len(line.strip())
+        ):
+            structural = True  # a section title: its underline follows
+        paragraph_start = structural
+        if structural:
+            if speaker is not None and start is not None:
+                turns.append(readers.Turn(speaker, start, end, time))
+            start = time = None
+            if not markup:
+                speaker = None  # explicit markup only styles what follows: the speaker goes on
+        elif speaker is not None:
             if start is None:
                 start = offset + (len(line) - len(line.lstrip()))
             end = offset + len(line.rstrip())
