@@ -183,8 +183,15 @@ def _labels(labels: list[str], outcome: Outcome, limit: int = SAMPLE) -> str:
     return shown + more
 
 
-def results_markdown(outcomes: list[Outcome], total_seconds: float, facts: dict[str, str]) -> str:
-    """The summary table and, per corpus, the labels worth a look."""
+def results_markdown(
+    outcomes: list[Outcome], total_seconds: float, facts: dict[str, str], with_names: bool = True
+) -> str:
+    """The summary table and, per corpus, the labels worth a look.
+
+    Without ``with_names`` (what goes into the repository's docs) speaker labels are
+    counted but not listed: the inquiries name witnesses and bereaved families, and
+    the project keeps no real person's name in its files.
+    """
     lines = [
         f"- Date: {facts['date']}",
         f"- Machine: {facts['cpu']}, {facts['memory']} RAM; {facts['os']}",
@@ -203,6 +210,16 @@ def results_markdown(outcomes: list[Outcome], total_seconds: float, facts: dict[
             f"{o.turns_with_non_speech:,} | {o.seconds:.2f} s |"
         )
     lines.append("")
+    if not with_names:
+        lines.append("Per corpus, labels used only once / longer than 40 characters / containing digits / "
+                     "labelled by the convention but never a speaker / speakers outside the convention: "
+                     + "; ".join(
+                         f"{o.corpus.name} {len(o.used_once())} / {len(o.long_labels())} / {len(o.with_digits())} / "
+                         f"{len(o.missed_names())} / {len(o.extra_speakers())}"
+                         for o in outcomes
+                     )
+                     + ". Run the script to see the labels themselves (they are printed, not written here).")
+        return "\n".join(lines)
     for o in outcomes:
         top = ", ".join(f"`{label}` {count}" for label, count in o.speakers.most_common(SAMPLE))
         lines += [f"**{o.corpus.name}** (labels {o.corpus.convention_text}"
@@ -270,7 +287,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(body)
     if args.write_docs:
-        write_docs_section(DOCS, MARK_START, MARK_END, body)
+        write_docs_section(DOCS, MARK_START, MARK_END,
+                           results_markdown(outcomes, sum(o.seconds for o in outcomes), facts, with_names=False))
         print(f"Wrote the results into {DOCS}")
     return 0
 
