@@ -339,7 +339,7 @@ def test_matrix_exports(study, tmp_path):
     assert sheet.freeze_panes == "B2"
     header = [c.value for c in sheet[1]]
     assert header == ["Case", "organisation_type", "years", "joint", "Short-term", "Competing priorities"]
-    assert sheet["A2"].value == "P01" and sheet["C2"].value == 12 and sheet["D2"].value is True
+    assert sheet["A2"].value == "P01" and sheet["C2"].value == 12 and sheet["D2"].value == "yes"
     cell = sheet["E2"]
     assert cell.value.startswith("Annual budgets stop long-term planning.")
     assert "“so we only ever plan a year ahead” (P01, Priya Raman," in cell.value

@@ -24,7 +24,7 @@ from .coding import speaker_at
 from .errors import InvalidInput, NotFound
 from .project import Project, get_or_create_user
 from .store import Case, CaseValue, Code, Coding, Source, Summary, Turn, User, Variable, utcnow
-from .tabular import cell_text, column_index, read_table, write_csv
+from .tabular import cell_text, column_index, display_value, read_table, write_csv
 
 NO_CASE = "(no case)"
 NO_SUMMARY = "[no summary yet]"
@@ -290,6 +290,12 @@ class Crosstab:
     cases_per_value: dict[str, int]
     counts: dict[str, dict[str, int]]  # code path -> value -> number of cases
 
+    def table(self) -> tuple[list[str], list[list[Any]]]:
+        """Header and rows as printed and exported: a row per code, a column per value (with n)."""
+        header = ["Code", *(f"{v} (n={self.cases_per_value[v]})" for v in self.values)]
+        rows = [[path.rsplit("/", 1)[-1], *(self.counts[path][v] for v in self.values)] for path in self.counts]
+        return header, rows
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "theme": self.theme,
@@ -308,7 +314,7 @@ def crosstab(project: Project, theme: str, attribute: str) -> Crosstab:
         raise NotFound(f"no case attribute '{attribute}' (attributes: {known})")
 
     def label(value: Any) -> str:
-        return "(missing)" if value is None or value == "" else cell_text(value).replace("True", "yes").replace("False", "no")
+        return "(missing)" if value is None or value == "" else cell_text(display_value(value))
 
     per_value: dict[str, int] = {}
     for row in matrix.rows:
@@ -364,7 +370,7 @@ def _header(matrix: Matrix) -> list[str]:
 
 
 def _attribute_cells(row: Row, matrix: Matrix) -> list[Any]:
-    return [row.attributes.get(name) for name in matrix.attributes]
+    return [display_value(row.attributes.get(name)) for name in matrix.attributes]
 
 
 def _write_csv(matrix: Matrix, path: Path) -> None:

@@ -27,6 +27,7 @@ from . import codebook as codebook_api
 from . import coding as coding_api
 from . import importing, memos, sources
 from .errors import QualframeError
+from .tabular import display_value, write_csv
 from .project import Project, init_project, migrate_project, open_project
 
 app = typer.Typer(
@@ -225,11 +226,7 @@ def cases_list(ctx: typer.Context, project: ProjectOpt = None, as_json: JsonOpt 
 
 
 def _show(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
+    return str(display_value(value)) or "—"
 
 
 def _pairs(items: list[str], option: str) -> dict[str, str]:
@@ -623,11 +620,8 @@ def crosstab(
     """Count the cases (not quotes) with each code of a theme, by a case attribute."""
     with opened(project) as proj:
         result = chart_api.crosstab(proj, theme, by)
-    header = ["Code", *(f"{v} (n={result.cases_per_value[v]})" for v in result.values)]
-    body = [[path.rsplit("/", 1)[-1], *(result.counts[path][v] for v in result.values)] for path in result.counts]
+    header, body = result.table()
     if out_file is not None:
-        from .tabular import write_csv
-
         write_csv(out_file, header, body)
     if as_json:
         print_json(result.as_dict())

@@ -107,6 +107,15 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
+def display_value(value: Any) -> Any:
+    """A typed attribute as a researcher reads it in a table: yes/no for booleans, blank for none."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value
+
+
 def write_csv(path: Path | str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """CSV in UTF-8 with a BOM, so Excel opens accented names correctly."""
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:

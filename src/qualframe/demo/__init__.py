@@ -110,11 +110,7 @@ def build_demo(out: Path | str = "qualframe-demo", console: Console | None = Non
         report.outputs += chart.export_matrices(matrices, out / "framework-matrix.html")
         by_type = chart.crosstab(project, matrices[0].theme, "organisation_type")
         crosstab_path = out / "crosstab-organisation-type.csv"
-        write_csv(
-            crosstab_path,
-            ["Code", *(f"{v} (n={by_type.cases_per_value[v]})" for v in by_type.values)],
-            ([path.rsplit("/", 1)[-1], *(by_type.counts[path][v] for v in by_type.values)] for path in by_type.counts),
-        )
+        write_csv(crosstab_path, *by_type.table())
         report.outputs.append(crosstab_path)
         coding.export_codings(project, out / "codings.csv")
         report.outputs.append(out / "codings.csv")
