@@ -24,11 +24,10 @@ from .coding import speaker_at
 from .errors import InvalidInput, NotFound
 from .project import Project, get_or_create_user
 from .store import Case, CaseValue, Code, Coding, Source, Summary, Turn, User, Variable, utcnow
-from .tabular import cell_text, column_index, display_value, read_table, write_csv
+from .tabular import Sheet, cell_text, column_index, display_value, read_table, write_csv, write_xlsx
 
 NO_CASE = "(no case)"
 NO_SUMMARY = "[no summary yet]"
-XLSX_CELL_LIMIT = 32_000  # Excel refuses more than 32,767 characters in a cell
 
 
 @dataclass
@@ -381,58 +380,16 @@ def _write_csv(matrix: Matrix, path: Path) -> None:
     )
 
 
-def _fit_cell(text: str) -> str:
-    if len(text) <= XLSX_CELL_LIMIT:
-        return text
-    cut = text.rfind("\n\n", 0, XLSX_CELL_LIMIT - 200)
-    rest = text[cut:].count("\n\n“")
-    return text[:cut] + f"\n\n[… {rest} more quote(s) do not fit in an Excel cell; see the CSV or HTML export]"
-
-
-def _sheet_title(theme: str, used: set[str]) -> str:
-    base = re.sub(r"[\\/*?:\[\]]", "-", theme.rsplit("/", 1)[-1])[:31] or "Theme"
-    title, n = base, 2
-    while title.lower() in used:
-        suffix = f" ({n})"
-        title, n = base[: 31 - len(suffix)] + suffix, n + 1
-    used.add(title.lower())
-    return title
-
-
 def _write_xlsx(matrices: list[Matrix], path: Path) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    bold = Font(bold=True)
-    header_fill = PatternFill("solid", fgColor="DDE5F0")
-    used: set[str] = set()
+    sheets = []
     for matrix in matrices:
-        sheet = workbook.create_sheet(_sheet_title(matrix.theme, used))
-        sheet.append(_header(matrix))
-        for cell in sheet[1]:
-            cell.font, cell.alignment, cell.fill = bold, wrap, header_fill
-        for row in matrix.rows:
-            sheet.append(
-                [row.case, *_attribute_cells(row, matrix), *(_fit_cell(row.cells[p].as_text()) for p in matrix.columns)]
-            )
-        for cells in sheet.iter_rows(min_row=2):
-            for cell in cells:
-                cell.alignment = wrap
-            cells[0].font = bold
-        first_code = 2 + len(matrix.attributes)
-        sheet.column_dimensions["A"].width = 14
-        for i in range(2, first_code):
-            sheet.column_dimensions[get_column_letter(i)].width = 16
-        for i in range(first_code, first_code + len(matrix.columns)):
-            sheet.column_dimensions[get_column_letter(i)].width = 60
-        sheet.freeze_panes = "B2"
-        sheet.page_setup.orientation = "landscape"
-        sheet.print_title_rows = "1:1"
-    workbook.save(path)
+        widths = [14] + [16] * len(matrix.attributes) + [60] * len(matrix.columns)
+        rows = [
+            [row.case, *_attribute_cells(row, matrix), *(row.cells[p].as_text() for p in matrix.columns)]
+            for row in matrix.rows
+        ]
+        sheets.append(Sheet(matrix.theme.rsplit("/", 1)[-1], _header(matrix), rows, widths))
+    write_xlsx(path, sheets)
 
 
 _HTML_STYLE = """

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -123,3 +125,105 @@ def write_csv(path: Path | str, header: Sequence[str], rows: Iterable[Sequence[A
         writer.writerow(header)
         for row in rows:
             writer.writerow(["" if v is None else v for v in row])
+
+
+# --- documents for people: spreadsheets and Word tables ------------------------------
+
+XLSX_CELL_LIMIT = 32_000  # Excel refuses more than 32,767 characters in a cell
+
+
+@dataclass
+class Sheet:
+    """A titled table to write as a spreadsheet sheet or a Word table."""
+
+    title: str
+    header: list[str]
+    rows: list[list[Any]]
+    widths: list[float] | None = None  # column widths in characters
+
+
+def fit_cell(text: Any) -> Any:
+    """Excel's cell limit: cut at a paragraph break and say what was left out."""
+    if not isinstance(text, str) or len(text) <= XLSX_CELL_LIMIT:
+        return text
+    cut = text.rfind("\n\n", 0, XLSX_CELL_LIMIT - 200)
+    cut = cut if cut > 0 else XLSX_CELL_LIMIT - 200
+    rest = text[cut:].count("\n\n") or 1
+    return text[:cut] + f"\n\n[… {rest} more paragraph(s) do not fit in an Excel cell; see the CSV or HTML export]"
+
+
+def sheet_title(title: str, used: set[str]) -> str:
+    """A unique sheet name within Excel's rules (31 characters, no []:*?/\\)."""
+    base = re.sub(r"[\\/*?:\[\]]", "-", title)[:31] or "Sheet"
+    name, n = base, 2
+    while name.lower() in used:
+        suffix = f" ({n})"
+        name, n = base[: 31 - len(suffix)] + suffix, n + 1
+    used.add(name.lower())
+    return name
+
+
+def write_xlsx(path: Path | str, sheets: list[Sheet]) -> None:
+    """A workbook as researchers paste into papers: bold wrapped header, frozen first row
+    and column, text wrapped at the top of each cell, landscape printing."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    bold = Font(bold=True)
+    header_fill = PatternFill("solid", fgColor="DDE5F0")
+    used: set[str] = set()
+    for table in sheets:
+        sheet = workbook.create_sheet(sheet_title(table.title, used))
+        sheet.append(table.header)
+        for cell in sheet[1]:
+            cell.font, cell.alignment, cell.fill = bold, wrap, header_fill
+        for row in table.rows:
+            sheet.append([fit_cell(value) for value in row])
+        for cells in sheet.iter_rows(min_row=2):
+            for cell in cells:
+                cell.alignment = wrap
+            cells[0].font = bold
+        for i, width in enumerate(table.widths or [], start=1):
+            sheet.column_dimensions[get_column_letter(i)].width = width
+        sheet.freeze_panes = "B2"
+        sheet.page_setup.orientation = "landscape"
+        sheet.print_title_rows = "1:1"
+    workbook.save(path)
+
+
+def write_docx(path: Path | str, title: str, sheets: list[Sheet], note: str = "") -> None:
+    """A Word document in landscape with a heading and a table per sheet."""
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Pt
+
+    document = Document()
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = section.page_height, section.page_width
+    document.add_heading(title, level=1)
+    if note:
+        document.add_paragraph(note)
+    for table in sheets:
+        if len(sheets) > 1:
+            document.add_heading(table.title, level=2)
+        grid = document.add_table(rows=1, cols=len(table.header))
+        grid.style = "Table Grid"
+        for cell, text in zip(grid.rows[0].cells, table.header):
+            cell.text = ""
+            run = cell.paragraphs[0].add_run(str(text))
+            run.bold = True
+        for row in table.rows:
+            cells = grid.add_row().cells
+            for cell, value in zip(cells, row):
+                cell.text = str(display_value(value))
+        for row in grid.rows:
+            for cell in row.cells:
+                for paragraph in cell.paragraphs:
+                    for run in paragraph.runs:
+                        run.font.size = Pt(9)
+    document.save(str(path))
