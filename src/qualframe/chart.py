@@ -24,7 +24,7 @@ from .coding import speaker_at
 from .errors import InvalidInput, NotFound
 from .project import Project, get_or_create_user
 from .store import Case, CaseValue, Code, Coding, Source, Summary, Turn, User, Variable, utcnow
-from .tabular import Sheet, cell_text, column_index, display_value, read_table, write_csv, write_xlsx
+from .tabular import Sheet, cell_text, column_index, display_value, export_sheets, read_table
 
 NO_CASE = "(no case)"
 NO_SUMMARY = "[no summary yet]"
@@ -333,54 +333,8 @@ def crosstab(project: Project, theme: str, attribute: str) -> Crosstab:
 # --- export -----------------------------------------------------------------------
 
 
-def slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower() or "theme"
-
-
-def export_matrices(matrices: list[Matrix], out: Path | str) -> list[Path]:
-    """Write matrices as .xlsx (a sheet per theme), .html (one page) or .csv (a file per theme)."""
-    out = Path(out)
-    if not matrices:
-        raise InvalidInput("there is no theme to chart: a theme is a code with child codes")
-    suffix = out.suffix.lower()
-    if suffix not in (".xlsx", ".csv", ".html", ".htm"):
-        raise InvalidInput(f"{out.name}: unsupported type '{suffix}' (use .xlsx, .csv or .html)")
-    if not out.parent.is_dir():
-        raise InvalidInput(f"{out.parent}: folder does not exist")
-    if suffix == ".xlsx":
-        _write_xlsx(matrices, out)
-        return [out]
-    if suffix in (".html", ".htm"):
-        out.write_text(matrices_html(matrices), encoding="utf-8")
-        return [out]
-    if len(matrices) == 1:
-        _write_csv(matrices[0], out)
-        return [out]
-    written = []
-    for matrix in matrices:
-        target = out.with_name(f"{out.stem}-{slug(matrix.theme)}{out.suffix}")
-        _write_csv(matrix, target)
-        written.append(target)
-    return written
-
-
-def _header(matrix: Matrix) -> list[str]:
-    return ["Case", *matrix.attributes, *matrix.column_names]
-
-
-def _attribute_cells(row: Row, matrix: Matrix) -> list[Any]:
-    return [display_value(row.attributes.get(name)) for name in matrix.attributes]
-
-
-def _write_csv(matrix: Matrix, path: Path) -> None:
-    write_csv(
-        path,
-        _header(matrix),
-        ([row.case, *_attribute_cells(row, matrix), *(row.cells[p].as_text() for p in matrix.columns)] for row in matrix.rows),
-    )
-
-
-def _write_xlsx(matrices: list[Matrix], path: Path) -> None:
+def matrix_sheets(matrices: list[Matrix]) -> list[Sheet]:
+    """Each matrix as a table: case, attributes, then a column per code of the theme."""
     sheets = []
     for matrix in matrices:
         widths = [14] + [16] * len(matrix.attributes) + [60] * len(matrix.columns)
@@ -389,7 +343,28 @@ def _write_xlsx(matrices: list[Matrix], path: Path) -> None:
             for row in matrix.rows
         ]
         sheets.append(Sheet(matrix.theme.rsplit("/", 1)[-1], _header(matrix), rows, widths))
-    write_xlsx(path, sheets)
+    return sheets
+
+
+def export_matrices(matrices: list[Matrix], out: Path | str) -> list[Path]:
+    """Write matrices as .xlsx (a sheet per theme), .docx, .html (one page) or .csv (a file per theme)."""
+    out = Path(out)
+    if not matrices:
+        raise InvalidInput("there is no theme to chart: a theme is a code with child codes")
+    if out.suffix.lower() in (".html", ".htm"):
+        if not out.parent.is_dir():
+            raise InvalidInput(f"{out.parent}: folder does not exist")
+        out.write_text(matrices_html(matrices), encoding="utf-8")
+        return [out]
+    return export_sheets(out, "Framework matrix", matrix_sheets(matrices))
+
+
+def _header(matrix: Matrix) -> list[str]:
+    return ["Case", *matrix.attributes, *matrix.column_names]
+
+
+def _attribute_cells(row: Row, matrix: Matrix) -> list[Any]:
+    return [display_value(row.attributes.get(name)) for name in matrix.attributes]
 
 
 _HTML_STYLE = """

@@ -557,7 +557,7 @@ def memos_list(project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
 def chart(
     ctx: typer.Context,
     theme: Annotated[Optional[str], typer.Option(help="Theme (a code with children); default: every theme.")] = None,
-    out_file: Annotated[Optional[Path], typer.Option("--out", help="Write .xlsx, .csv or .html.")] = None,
+    out_file: Annotated[Optional[Path], typer.Option("--out", help="Write .xlsx, .docx, .csv or .html.")] = None,
     project: ProjectOpt = None,
     as_json: JsonOpt = False,
 ) -> None:

@@ -227,3 +227,65 @@ def write_docx(path: Path | str, title: str, sheets: list[Sheet], note: str = ""
                     for run in paragraph.runs:
                         run.font.size = Pt(9)
     document.save(str(path))
+
+
+_HTML_STYLE = """
+body { font-family: system-ui, sans-serif; margin: 1.5rem; color: #1d1d1f; }
+h1 { font-size: 1.4rem; } h2 { font-size: 1.15rem; margin-top: 2rem; }
+table { border-collapse: collapse; width: 100%; }
+th, td { border: 1px solid #b8c0cc; padding: .5rem; vertical-align: top; text-align: left; }
+thead th { background: #dde5f0; position: sticky; top: 0; }
+td:first-child { font-weight: bold; }
+"""
+
+
+def write_html(path: Path | str, title: str, sheets: list[Sheet], note: str = "") -> None:
+    """A self-contained page with a table per sheet; all text escaped, line breaks kept."""
+    import html
+
+    def cell(value: Any) -> str:
+        return html.escape(str(display_value(value))).replace("\n", "<br>")
+
+    parts = [
+        "<!DOCTYPE html>",
+        f'<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>',
+        f"<style>{_HTML_STYLE}</style></head><body><h1>{html.escape(title)}</h1>",
+    ]
+    if note:
+        parts.append(f"<p>{html.escape(note)}</p>")
+    for table in sheets:
+        if len(sheets) > 1:
+            parts.append(f"<h2>{html.escape(table.title)}</h2>")
+        parts.append("<table><thead><tr>" + "".join(f'<th scope="col">{cell(h)}</th>' for h in table.header) + "</tr></thead><tbody>")
+        parts += ["<tr>" + "".join(f"<td>{cell(v)}</td>" for v in row) + "</tr>" for row in table.rows]
+        parts.append("</tbody></table>")
+    parts.append("</body></html>")
+    Path(path).write_text("\n".join(parts), encoding="utf-8")
+
+
+def export_sheets(path: Path | str, title: str, sheets: list[Sheet], note: str = "") -> list[Path]:
+    """Write tables as .xlsx, .docx, .html, or .csv (one file per table when there are several)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if not path.parent.is_dir():
+        raise InvalidInput(f"{path.parent}: folder does not exist")
+    if suffix == ".xlsx":
+        write_xlsx(path, sheets)
+    elif suffix == ".docx":
+        write_docx(path, title, sheets, note)
+    elif suffix in (".html", ".htm"):
+        write_html(path, title, sheets, note)
+    elif suffix == ".csv":
+        if len(sheets) == 1:
+            write_csv(path, sheets[0].header, [[display_value(v) for v in row] for row in sheets[0].rows])
+            return [path]
+        written = []
+        for table in sheets:
+            slug = re.sub(r"[^A-Za-z0-9]+", "-", table.title).strip("-").lower() or "table"
+            target = path.with_name(f"{path.stem}-{slug}{path.suffix}")
+            write_csv(target, table.header, [[display_value(v) for v in row] for row in table.rows])
+            written.append(target)
+        return written
+    else:
+        raise InvalidInput(f"{path.name}: unsupported type '{suffix}' (use .xlsx, .docx, .csv or .html)")
+    return [path]
