@@ -79,12 +79,42 @@ def test_postgres_needs_explicit_migrate(tmp_path, postgres_url):
 
     qf.init_project(tmp_path / "pg", postgres_url).close()
     with psycopg.connect(postgres_url, autocommit=True) as conn:
-        conn.execute("DROP TABLE alembic_version")
-        for table in ("summaries", "notes", "codings", "turns", "source_files", "sources", "case_values", "variables", "cases", "codes", "users", "project_info"):
-            conn.execute(f"DROP TABLE {table} CASCADE")
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
     with pytest.raises(qf.QualframeError, match="qualframe migrate"):
         qf.open_project(tmp_path / "pg")
     before, after = qf.migrate_project(tmp_path / "pg")
     assert before is None and after == head_revision()
     with qf.open_project(tmp_path / "pg") as project:
         assert current_revision(project.engine) == head_revision()
+
+
+def _downgrade_to_first_schema(project) -> None:
+    from alembic import command
+
+    from qualframe.project import _alembic_config
+
+    with project.engine.begin() as connection:
+        command.downgrade(_alembic_config(connection), "0001")
+
+
+def test_sqlite_project_from_the_first_schema_is_upgraded_on_open(tmp_path):
+    project = qf.init_project(tmp_path / "old")
+    _downgrade_to_first_schema(project)
+    assert "factors" not in inspect(project.engine).get_table_names()
+    project.close()
+    with qf.open_project(tmp_path / "old") as reopened:
+        assert current_revision(reopened.engine) == head_revision()
+        assert "factors" in inspect(reopened.engine).get_table_names()
+    assert len(list((tmp_path / "old" / "backups").glob("*before-migration*.sqlite"))) == 1
+
+
+def test_postgres_project_from_the_first_schema_needs_migrate(tmp_path, postgres_url):
+    project = qf.init_project(tmp_path / "pg", postgres_url)
+    _downgrade_to_first_schema(project)
+    project.close()
+    with pytest.raises(qf.QualframeError, match="qualframe migrate"):
+        qf.open_project(tmp_path / "pg")
+    assert qf.migrate_project(tmp_path / "pg") == ("0001", head_revision())
+    with qf.open_project(tmp_path / "pg") as reopened:
+        assert "factors" in inspect(reopened.engine).get_table_names()

@@ -37,8 +37,24 @@ from .coding import code_text, export_codings, find_quote, import_codings, list_
 from .demo import build_demo
 from .errors import ImportRefused, InvalidInput, NotFound, ProjectNotFound, QualframeError
 from .importing import ImportReport, import_file, import_files, read_transcript
+from .mapping import (
+    add_factor,
+    candidate_map,
+    delete_factor,
+    edit_factor,
+    export_mapping_table,
+    factor_history,
+    factor_levels,
+    get_factor,
+    list_factors,
+    mapping_rows,
+    select_items,
+    set_apease,
+    set_factor_levels,
+)
 from .memos import add_memo, list_memos
 from .project import Project, find_project_root, init_project, migrate_project, open_project
+from . import vocabularies
 from .sources import delete_source, get_source, link_case, list_sources, original_bytes
 
 __version__ = "0.1.0"

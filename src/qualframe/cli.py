@@ -25,7 +25,7 @@ from . import cases as cases_api
 from . import chart as chart_api
 from . import codebook as codebook_api
 from . import coding as coding_api
-from . import importing, memos, sources
+from . import importing, mapping, memos, sources, vocabularies
 from .errors import QualframeError
 from .tabular import display_value, write_csv
 from .project import Project, init_project, migrate_project, open_project
@@ -46,6 +46,10 @@ app.add_typer(cases_app, name="cases")
 app.add_typer(codebook_app, name="codebook")
 app.add_typer(codings_app, name="codings")
 app.add_typer(chart_app, name="chart")
+factor_app = typer.Typer(help="Barriers and enablers found in the analysis (factors).", no_args_is_help=True)
+bcw_app = typer.Typer(help="Behaviour Change Wheel: reference tables, candidates, APEASE, selections, mapping table.", no_args_is_help=True)
+app.add_typer(factor_app, name="factor")
+app.add_typer(bcw_app, name="bcw")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -630,6 +634,292 @@ def crosstab(
     for row in body:
         table.add_row(*(str(x) for x in row))
     out.print(table)
+
+
+# --- factors and the Behaviour Change Wheel -------------------------------------------
+
+
+def _ids(value: str | None) -> list[str]:
+    """'a, b,c' -> ['a', 'b', 'c'] (identifiers given as one comma-separated option)."""
+    return [item.strip() for item in (value or "").split(",") if item.strip()]
+
+
+def _show_factor(f: dict[str, Any]) -> None:
+    comb, tdf = vocabularies.labels("comb"), vocabularies.labels("tdf")
+    out.print(f"[bold]{f['id']} {_escape(f['label'])}[/] — {f['polarity']}, {f['level']}, "
+              f"{'amenable to change' if f['amenable'] else 'not amenable to change'}", highlight=False)
+    if f["description"]:
+        out.print(_escape(f["description"]), highlight=False)
+    out.print(f"TDF: {', '.join(tdf[t] for t in f['tdf']) or '—'}; COM-B: {', '.join(comb[c] for c in f['comb']) or '—'}",
+              highlight=False)
+    out.print(f"Evidence: codes {', '.join(f['codes']) or '—'}; {len(f['quotes'])} quote(s)", highlight=False)
+    for q in f["quotes"][:3]:
+        out.print(f"  “{_escape(q['text'])}” ({q['case'] or q['source']}, {q['source']}:{q['start']}-{q['end']})", highlight=False)
+    for kind in ("functions", "policies", "techniques"):
+        chosen = f["selected"][kind]
+        if chosen:
+            items = [f"{c['id'] if kind == 'techniques' else ''} {c['label']}{'' if c['candidate'] else ' †'}".strip() for c in chosen]
+            out.print(f"Selected {kind}: {'; '.join(items)}", highlight=False)
+
+
+@factor_app.command("add")
+@handles_errors
+def factor_add(
+    label: str,
+    polarity: Annotated[str, typer.Option(help="barrier or enabler.")],
+    level: Annotated[str, typer.Option(help="A project level (default: general, service_specific, context).")] = "general",
+    description: str = "",
+    amenable: Annotated[bool, typer.Option("--amenable/--not-amenable", help="Amenable to change?")] = True,
+    code_path: Annotated[list[str], typer.Option("--code", help="Evidence: a code (repeatable).")] = [],
+    quote: Annotated[list[str], typer.Option("--quote", help="Evidence: a coded quote SOURCE:START-END (repeatable).")] = [],
+    tdf: Annotated[Optional[str], typer.Option(help="TDF domains, comma-separated ids.")] = None,
+    comb: Annotated[Optional[str], typer.Option(help="COM-B components set directly, comma-separated ids.")] = None,
+    author: AuthorOpt = None,
+    project: ProjectOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record a barrier or enabler with its evidence and diagnosis."""
+    with opened(project) as proj:
+        f = mapping.add_factor(
+            proj, label, polarity=polarity, level=level, description=description, amenable=amenable,
+            codes=code_path, quotes=quote, tdf=_ids(tdf), comb=_ids(comb), author=default_coder(author),
+        )
+    if as_json:
+        print_json(f)
+    else:
+        out.print(f"added {f['id']} {f['label']}", highlight=False)
+
+
+@factor_app.command("edit")
+@handles_errors
+def factor_edit(
+    factor: Annotated[str, typer.Argument(help="F3 or the factor's label.")],
+    label: Optional[str] = None,
+    description: Optional[str] = None,
+    polarity: Optional[str] = None,
+    level: Optional[str] = None,
+    amenable: Annotated[Optional[bool], typer.Option("--amenable/--not-amenable")] = None,
+    add_code: Annotated[list[str], typer.Option("--add-code")] = [],
+    remove_code: Annotated[list[str], typer.Option("--remove-code")] = [],
+    add_quote: Annotated[list[str], typer.Option("--add-quote", help="SOURCE:START-END")] = [],
+    remove_quote: Annotated[list[str], typer.Option("--remove-quote", help="SOURCE:START-END")] = [],
+    tdf: Annotated[Optional[str], typer.Option(help="Replace the TDF domains ('' for none).")] = None,
+    comb: Annotated[Optional[str], typer.Option(help="Replace the directly set COM-B components ('' for none).")] = None,
+    author: AuthorOpt = None,
+    project: ProjectOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Change a factor: label, description, polarity, level, evidence or diagnosis."""
+    with opened(project) as proj:
+        f = mapping.edit_factor(
+            proj, factor, author=default_coder(author), label=label, description=description, polarity=polarity,
+            level=level, amenable=amenable, add_codes=add_code, remove_codes=remove_code, add_quotes=add_quote,
+            remove_quotes=remove_quote, tdf=None if tdf is None else _ids(tdf), comb=None if comb is None else _ids(comb),
+        )
+    if as_json:
+        print_json(f)
+    else:
+        out.print(f"updated {f['id']} {f['label']}", highlight=False)
+
+
+@factor_app.command("list")
+@handles_errors
+def factor_list(project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
+    """List factors with their diagnosis and selections."""
+    with opened(project) as proj:
+        rows = mapping.list_factors(proj)
+    print_rows(rows, as_json, [
+        ("Factor", lambda r: r["id"]), ("Label", lambda r: r["label"]), ("Polarity", lambda r: r["polarity"]),
+        ("Level", lambda r: r["level"]), ("Amenable", lambda r: r["amenable"]),
+        ("COM-B", lambda r: ", ".join(r["comb"])), ("TDF", lambda r: ", ".join(r["tdf"])),
+        ("Functions", lambda r: ", ".join(x["id"] for x in r["selected"]["functions"])),
+        ("Quotes", lambda r: len(r["quotes"])),
+    ])
+
+
+@factor_app.command("show")
+@handles_errors
+def factor_show(factor: str, project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
+    """Show one factor: evidence, diagnosis, candidates, APEASE and selections."""
+    with opened(project) as proj:
+        f = mapping.get_factor(proj, factor)
+    if as_json:
+        print_json(f)
+    else:
+        _show_factor(f)
+
+
+@factor_app.command("history")
+@handles_errors
+def factor_history(factor: str, project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
+    """Every change to a factor and its mapping: who, when, what."""
+    with opened(project) as proj:
+        rows = mapping.factor_history(proj, factor)
+    print_rows(rows, as_json, [
+        ("When", lambda r: r["at"]), ("Who", lambda r: r["author"]), ("Action", lambda r: r["action"]),
+        ("Detail", lambda r: json.dumps(r["detail"], ensure_ascii=False)),
+    ])
+
+
+@factor_app.command("delete")
+@handles_errors
+def factor_delete(
+    factor: str,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    author: AuthorOpt = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Delete a factor (its history is kept)."""
+    with opened(project) as proj:
+        f = mapping.get_factor(proj, factor)
+        if not yes and not typer.confirm(f"Delete {f['id']} {f['label']}?"):
+            raise typer.Exit(1)
+        mapping.delete_factor(proj, factor, author=default_coder(author))
+    out.print(f"deleted {f['id']} {f['label']}", highlight=False)
+
+
+@factor_app.command("levels")
+@handles_errors
+def factor_levels(
+    set_: Annotated[Optional[str], typer.Option("--set", help="New levels, comma-separated.")] = None,
+    project: ProjectOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show (or set) the project's factor levels."""
+    with opened(project) as proj:
+        levels = mapping.set_factor_levels(proj, _ids(set_)) if set_ is not None else mapping.factor_levels(proj)
+    if as_json:
+        print_json(levels)
+    else:
+        out.print(", ".join(levels), highlight=False)
+
+
+@bcw_app.command("tables")
+@handles_errors
+def bcw_tables(as_json: JsonOpt = False) -> None:
+    """The Behaviour Change Wheel's link tables (needs no project)."""
+    tables = vocabularies.tables()
+    if as_json:
+        print_json(tables)
+        return
+    functions, policies = vocabularies.labels("function"), vocabularies.labels("policy")
+    table = Table("COM-B component", "Intervention functions likely to be effective", title="COM-B → intervention functions")
+    for component, label in vocabularies.labels("comb").items():
+        table.add_row(label, ", ".join(functions[f] for f in tables["comb_to_functions"][component]))
+    out.print(table)
+    table = Table("Intervention function", "Policy categories that can deliver it", "Techniques most used",
+                  title="Intervention functions → policies and techniques")
+    for function, label in functions.items():
+        table.add_row(label, ", ".join(policies[p] for p in tables["functions_to_policies"][function]),
+                      ", ".join(tables["functions_to_bcts"].get(function, [])) or "—")
+    out.print(table)
+    out.print("Sources: " + "; ".join(sorted(set(vocabularies.citations().values()))), highlight=False)
+
+
+def _print_candidates(entries: list[dict[str, Any]]) -> None:
+    functions, policies, comb = vocabularies.labels("function"), vocabularies.labels("policy"), vocabularies.labels("comb")
+    for entry in entries:
+        title = entry.get("factor", "Diagnosis")
+        if "label" in entry:
+            title += f" {entry['label']}"
+        table = Table("Rank", "Intervention function", "Addresses", "Policy categories", "Techniques",
+                      title=f"{title}: COM-B {', '.join(comb[c] for c in entry['comb']) or '—'}")
+        for rank, f in enumerate(entry["functions"], start=1):
+            table.add_row(str(rank), functions[f["id"]], ", ".join(comb[c] for c in f["addresses"]),
+                          ", ".join(policies[p] for p in f["policies"]), ", ".join(f["techniques"]) or "—")
+        out.print(table)
+
+
+@bcw_app.command("recommend")
+@handles_errors
+def bcw_recommend(
+    comb: Annotated[Optional[str], typer.Option(help="COM-B components, comma-separated ids.")] = None,
+    tdf: Annotated[Optional[str], typer.Option(help="TDF domains, comma-separated ids.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Candidate functions, policies and techniques for a diagnosis (needs no project)."""
+    if not comb and not tdf:
+        fail("give --comb and/or --tdf")
+    result = vocabularies.recommend(comb=_ids(comb), tdf=_ids(tdf))
+    if as_json:
+        print_json(result)
+    else:
+        _print_candidates([result])
+
+
+@bcw_app.command("map")
+@handles_errors
+def bcw_map(
+    factor: Annotated[Optional[str], typer.Argument(help="F3 or a label (default: every factor amenable to change).")] = None,
+    project: ProjectOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Print the candidate functions, policies and techniques for one factor or all."""
+    with opened(project) as proj:
+        entries = mapping.candidate_map(proj, factor)
+    if as_json:
+        print_json(entries)
+    else:
+        _print_candidates(entries)
+
+
+@bcw_app.command("select")
+@handles_errors
+def bcw_select(
+    factor: str,
+    function: Annotated[Optional[str], typer.Option(help="Intervention functions, comma-separated ids.")] = None,
+    policy: Annotated[Optional[str], typer.Option(help="Policy categories, comma-separated ids.")] = None,
+    technique: Annotated[Optional[str], typer.Option("--technique", "--bct", help="Techniques by number, e.g. 1.1,2.2.")] = None,
+    justification: Annotated[Optional[str], typer.Option(help="Required for a choice outside the candidates.")] = None,
+    remove: Annotated[bool, typer.Option("--remove", help="Deselect instead.")] = False,
+    author: AuthorOpt = None,
+    project: ProjectOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Select (or --remove) functions, policies and techniques for a factor."""
+    with opened(project) as proj:
+        f = mapping.select_items(
+            proj, factor, functions=_ids(function), policies=_ids(policy), techniques=_ids(technique),
+            justification=justification, remove=remove, author=default_coder(author),
+        )
+    if as_json:
+        print_json(f)
+    else:
+        _show_factor(f)
+
+
+@bcw_app.command("apease")
+@handles_errors
+def bcw_apease(
+    factor: str,
+    function: Annotated[str, typer.Option(help="The candidate function judged.")],
+    criterion: Annotated[str, typer.Option(help="affordability, practicability, effectiveness_cost_effectiveness, acceptability, side_effects_safety or equity.")],
+    judgement: Annotated[str, typer.Option(help="yes, no or unsure.")],
+    note: str = "",
+    author: AuthorOpt = None,
+    project: ProjectOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record an APEASE judgement of a candidate function for a factor."""
+    with opened(project) as proj:
+        f = mapping.set_apease(proj, factor, function, criterion, judgement, note=note, author=default_coder(author))
+    if as_json:
+        print_json(f["apease"])
+    else:
+        out.print(f"{f['id']}: {function} — {criterion}: {judgement}", highlight=False)
+
+
+@bcw_app.command("table")
+@handles_errors
+def bcw_table(
+    out_file: Annotated[Path, typer.Option("--out", help="Write .xlsx, .docx, .csv or .html.")],
+    project: ProjectOpt = None,
+) -> None:
+    """Write the mapping table: one row per factor, from diagnosis to techniques, with evidence."""
+    with opened(project) as proj:
+        written = mapping.export_mapping_table(proj, out_file)
+    for path in written:
+        out.print(f"wrote {path}", highlight=False)
 
 
 # --- demo -------------------------------------------------------------------------

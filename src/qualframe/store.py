@@ -13,6 +13,7 @@ import uuid
 from datetime import datetime, timezone
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     DateTime,
     Float,
@@ -27,6 +28,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 VARIABLE_TYPES = ("text", "integer", "float", "boolean", "date")
+POLARITIES = ("barrier", "enabler")
+DEFAULT_FACTOR_LEVELS = ("general", "service_specific", "context")
+DIAGNOSIS_KINDS = ("tdf", "comb")
+SELECTION_KINDS = ("function", "policy", "technique")
+JUDGEMENTS = ("yes", "no", "unsure")
 CODE_ORIGINS = ("deductive", "inductive")
 NOTE_TARGETS = ("project", "source", "case", "code", "coding")
 
@@ -248,3 +254,88 @@ class Summary(Base):
     text: Mapped[str] = mapped_column(Text)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# --- Behaviour Change Wheel mapping (stage 7: map and interpret) -------------------
+
+
+class Factor(GuidMixin, Base):
+    """A barrier or enabler found in the analysis, evidenced by codes and coded quotes."""
+
+    __tablename__ = "factors"
+    __table_args__ = (CheckConstraint("polarity IN ('barrier','enabler')", name="ck_factor_polarity"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, unique=True)  # shown as F1, F2, ...
+    label: Mapped[str] = mapped_column(String(300), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    polarity: Mapped[str] = mapped_column(String(16))
+    level: Mapped[str] = mapped_column(String(100))
+    amenable: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class FactorCode(Base):
+    """A code whose codings evidence a factor."""
+
+    __tablename__ = "factor_codes"
+    factor_id: Mapped[int] = mapped_column(ForeignKey("factors.id", ondelete="CASCADE"), primary_key=True)
+    code_id: Mapped[int] = mapped_column(ForeignKey("codes.id", ondelete="CASCADE"), primary_key=True)
+
+
+class FactorCoding(Base):
+    """A coded quote chosen as evidence for a factor."""
+
+    __tablename__ = "factor_codings"
+    factor_id: Mapped[int] = mapped_column(ForeignKey("factors.id", ondelete="CASCADE"), primary_key=True)
+    coding_id: Mapped[int] = mapped_column(ForeignKey("codings.id", ondelete="CASCADE"), primary_key=True)
+
+
+class FactorDiagnosis(Base):
+    """A TDF domain or COM-B component that a factor is diagnosed with."""
+
+    __tablename__ = "factor_diagnoses"
+    __table_args__ = (CheckConstraint("kind IN ('tdf','comb')", name="ck_diagnosis_kind"),)
+    factor_id: Mapped[int] = mapped_column(ForeignKey("factors.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    item: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class FactorApease(Base):
+    """The researcher's APEASE judgement of one candidate function for one factor."""
+
+    __tablename__ = "factor_apease"
+    __table_args__ = (CheckConstraint("judgement IN ('yes','no','unsure')", name="ck_apease_judgement"),)
+    factor_id: Mapped[int] = mapped_column(ForeignKey("factors.id", ondelete="CASCADE"), primary_key=True)
+    function: Mapped[str] = mapped_column(String(64), primary_key=True)
+    criterion: Mapped[str] = mapped_column(String(64), primary_key=True)
+    judgement: Mapped[str] = mapped_column(String(8))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class FactorSelection(Base):
+    """An intervention function, policy category or technique the researcher selected."""
+
+    __tablename__ = "factor_selections"
+    __table_args__ = (
+        CheckConstraint("kind IN ('function','policy','technique')", name="ck_selection_kind"),
+    )
+    factor_id: Mapped[int] = mapped_column(ForeignKey("factors.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    item: Mapped[str] = mapped_column(String(64), primary_key=True)
+    justification: Mapped[str | None] = mapped_column(Text, nullable=True)  # required outside the candidates
+
+
+class Change(Base):
+    """An entry of the audit trail: who changed what, when (kept for factors and mappings)."""
+
+    __tablename__ = "changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    entity_type: Mapped[str] = mapped_column(String(32))
+    entity_guid: Mapped[str] = mapped_column(String(36), index=True)
+    action: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text, default="")  # JSON
+
+    author: Mapped[User | None] = relationship()
