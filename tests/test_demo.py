@@ -52,7 +52,8 @@ def test_demo_matrix_has_every_theme_summaries_and_empty_cells(demo):
 
 
 def test_demo_outputs_and_rebuild(demo):
-    for name in ("codings.csv", "crosstab-organisation-type.csv", "agreement-researcher_a-researcher_b.csv", "DEMO.md"):
+    for name in ("codings.csv", "crosstab-organisation-type.csv", "agreement-researcher_a-researcher_b.csv", "DEMO.md",
+                 "bcw-mapping.docx", "bcw-mapping.xlsx"):
         assert (demo / name).is_file(), name
     result = CliRunner().invoke(app, ["codes", "--json", "-p", str(demo)])
     codes = json.loads(result.stdout)
@@ -71,3 +72,18 @@ def test_demo_can_be_rebuilt_in_place(tmp_path):
     qf.build_demo(tmp_path / "d")
     report = qf.build_demo(tmp_path / "d")
     assert report.counts["codings"] >= 150
+
+
+def test_demo_factors_mirror_the_reference_study(demo):
+    with qf.open_project(demo) as project:
+        factors = qf.list_factors(project)
+    assert {f["level"] for f in factors} == {"general", "service_specific", "context"}
+    assert {f["polarity"] for f in factors} == {"barrier", "enabler"}
+    for f in factors:
+        assert f["quotes"], f"{f['id']} has evidence"
+        if f["amenable"]:
+            assert f["selected"]["functions"], f"{f['id']} has selected functions"
+            assert all(item["candidate"] or item["justification"] for item in f["selected"]["functions"])
+    assert [f["amenable"] for f in factors if f["level"] == "context"] == [False]
+    table = load_workbook(demo / "bcw-mapping.xlsx").active
+    assert table.max_row == len(factors) + 1

@@ -93,12 +93,23 @@ def check_ids(kind: str, ids: Iterable[str], where: str = "") -> list[str]:
     return clean
 
 
+def _links(name: str, keys: Iterable[str]) -> dict[str, list[str]]:
+    """A link table with a row for every key (empty where the table gives none)."""
+    links = load(name)["links"] or {}
+    return {key: list(links.get(key) or []) for key in keys}
+
+
+def unverified() -> dict[str, list[str]]:
+    """Rows of the link tables not yet transcribed from a published source, by table."""
+    return {name: list(load(name).get("unverified") or []) for name in FILES if load(name).get("unverified")}
+
+
 def comb_to_functions() -> dict[str, list[str]]:
-    return load("comb_to_functions")["links"]
+    return _links("comb_to_functions", labels("comb"))
 
 
 def functions_to_policies() -> dict[str, list[str]]:
-    return load("functions_to_policies")["links"]
+    return _links("functions_to_policies", labels("function"))
 
 
 def tdf_to_comb() -> dict[str, list[str]]:
@@ -106,7 +117,7 @@ def tdf_to_comb() -> dict[str, list[str]]:
 
 
 def functions_to_bcts() -> dict[str, list[str]]:
-    return load("functions_to_bcts")["links"]
+    return _links("functions_to_bcts", labels("function"))
 
 
 def tables() -> dict[str, Any]:

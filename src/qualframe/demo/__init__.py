@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 from rich.console import Console
 
-from .. import cases, chart, codebook, coding, importing, memos
+from .. import cases, chart, codebook, coding, importing, mapping, memos, sources
 from ..agreement import coder_agreement
 from ..errors import QualframeError
 from ..project import MARKER, init_project
@@ -98,6 +98,8 @@ def build_demo(out: Path | str = "qualframe-demo", console: Console | None = Non
         summaries = _data_yaml("summaries.yaml")["summaries"]
         for item in summaries:
             chart.summarise(project, item["case"], item["code"], item["text"], author="researcher_a")
+        factors = _data_yaml("factors.yaml")
+        _add_factors(project, factors, source_of_case)
         memos.add_memo(
             project,
             "Fictional demo study built by 'qualframe demo'. Nine commissioner interviews, "
@@ -121,6 +123,8 @@ def build_demo(out: Path | str = "qualframe-demo", console: Console | None = Non
             (list(row.as_dict().values()) for row in coder_agreement(project, "researcher_a", "researcher_b")),
         )
         report.outputs.append(agreement_path)
+        report.outputs += mapping.export_mapping_table(project, out / "bcw-mapping.docx")
+        report.outputs += mapping.export_mapping_table(project, out / "bcw-mapping.xlsx")
         report.counts = {
             "sources": len(report.transcripts),
             "cases": len(cases.list_cases(project)),
@@ -128,6 +132,7 @@ def build_demo(out: Path | str = "qualframe-demo", console: Console | None = Non
             "codings": len(codings),
             "summaries": len(summaries),
             "themes": len(matrices),
+            "factors": len(factors["factors"]),
         }
     (out / DEMO_MARKER).write_text(_readme(report), encoding="utf-8")
 
@@ -140,6 +145,36 @@ def build_demo(out: Path | str = "qualframe-demo", console: Console | None = Non
     return report
 
 
+def _add_factors(project: Any, data: dict[str, Any], source_of_case: dict[str, str]) -> None:
+    """The study's barriers and enablers, diagnosed and mapped as the researcher did."""
+    mapping.set_factor_levels(project, data["levels"])
+    for item in data["factors"]:
+        quotes = []
+        for evidence in item.get("quotes", []):
+            source = source_of_case[evidence["case"]]
+            text = sources.get_source(project, source)["text"]
+            start, end = coding.locate_quote(text, evidence["quote"], source)
+            quotes.append(f"{source}:{start}-{end}")
+        factor = mapping.add_factor(
+            project, item["label"], polarity=item["polarity"], level=item["level"],
+            description=item.get("description", ""), amenable=item.get("amenable", True),
+            codes=item.get("codes", []), quotes=quotes, tdf=item.get("tdf", []), comb=item.get("comb", []),
+            author="researcher_a",
+        )
+        chosen = item.get("select") or {}
+        if chosen:
+            mapping.select_items(
+                project, factor["id"], functions=chosen.get("functions", []), policies=chosen.get("policies", []),
+                techniques=chosen.get("techniques", []), justification=chosen.get("justification"),
+                author="researcher_a",
+            )
+        for judgement in item.get("apease", []):
+            mapping.set_apease(
+                project, factor["id"], judgement["function"], judgement["criterion"], judgement["judgement"],
+                note=judgement.get("note", ""), author="researcher_a",
+            )
+
+
 def _readme(report: DemoReport) -> str:
     lines = [
         "# qualframe demo study (fictional)",
@@ -149,6 +184,7 @@ def _readme(report: DemoReport) -> str:
         "- `transcripts/`: nine interviews as researchers receive them (.docx, Teams .vtt, .srt, .txt, .md)",
         "- `topic_guide.md`, `codebook.yaml`, `cases.csv`: the study's materials",
         "- `qualframe.sqlite`: the project; run `qualframe --help` in this folder",
+        "- barriers and enablers mapped onto the Behaviour Change Wheel: `qualframe factor list`, `qualframe bcw map`",
         "",
         "Outputs:",
         "",
