@@ -9,19 +9,10 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from typer.testing import CliRunner
 
-from conftest import INTERVIEW, write_text
-from qualframe.cli import app
+from conftest import INTERVIEW, cli, write_text
 
-runner = CliRunner()
-
-
-def run(*args: str, ok: bool = True):
-    result = runner.invoke(app, [str(a) for a in args])
-    if ok:
-        assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
-    return result
+run = cli
 
 
 @pytest.fixture

@@ -9,21 +9,12 @@ import json
 import pytest
 from docx import Document
 from openpyxl import load_workbook
-from typer.testing import CliRunner
 
 import qualframe as qf
-from conftest import INTERVIEW, write_text
+from conftest import INTERVIEW, cli, write_text
 from qualframe import vocabularies as vocab
-from qualframe.cli import app
 
-runner = CliRunner()
-
-
-def run(*args, ok=True):
-    result = runner.invoke(app, [str(a) for a in args])
-    if ok:
-        assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
-    return result
+run = cli
 
 
 @pytest.fixture

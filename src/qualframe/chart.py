@@ -24,7 +24,7 @@ from .coding import speaker_at
 from .errors import InvalidInput, NotFound
 from .project import Project, get_or_create_user
 from .store import Case, CaseValue, Code, Coding, Source, Summary, Turn, User, Variable, utcnow
-from .tabular import Sheet, cell_text, column_index, display_value, export_sheets, read_table
+from .tabular import HTML_STYLE, Sheet, cell_text, column_index, display_value, export_sheets, read_table
 
 NO_CASE = "(no case)"
 NO_SUMMARY = "[no summary yet]"
@@ -367,12 +367,7 @@ def _attribute_cells(row: Row, matrix: Matrix) -> list[Any]:
     return [display_value(row.attributes.get(name)) for name in matrix.attributes]
 
 
-_HTML_STYLE = """
-body { font-family: system-ui, sans-serif; margin: 1.5rem; color: #1d1d1f; }
-h1 { font-size: 1.4rem; } h2 { font-size: 1.15rem; margin-top: 2rem; }
-table { border-collapse: collapse; width: 100%; }
-th, td { border: 1px solid #b8c0cc; padding: .5rem; vertical-align: top; text-align: left; }
-thead th { background: #dde5f0; position: sticky; top: 0; }
+_HTML_STYLE = HTML_STYLE + """
 td.case { font-weight: bold; white-space: nowrap; }
 td.cell { min-width: 18rem; }
 p.summary { margin: 0 0 .5rem; }

@@ -229,13 +229,12 @@ def write_docx(path: Path | str, title: str, sheets: list[Sheet], note: str = ""
     document.save(str(path))
 
 
-_HTML_STYLE = """
+HTML_STYLE = """
 body { font-family: system-ui, sans-serif; margin: 1.5rem; color: #1d1d1f; }
 h1 { font-size: 1.4rem; } h2 { font-size: 1.15rem; margin-top: 2rem; }
 table { border-collapse: collapse; width: 100%; }
 th, td { border: 1px solid #b8c0cc; padding: .5rem; vertical-align: top; text-align: left; }
 thead th { background: #dde5f0; position: sticky; top: 0; }
-td:first-child { font-weight: bold; }
 """
 
 
@@ -249,7 +248,7 @@ def write_html(path: Path | str, title: str, sheets: list[Sheet], note: str = ""
     parts = [
         "<!DOCTYPE html>",
         f'<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>',
-        f"<style>{_HTML_STYLE}</style></head><body><h1>{html.escape(title)}</h1>",
+        f"<style>{HTML_STYLE} td:first-child {{ font-weight: bold; }}</style></head><body><h1>{html.escape(title)}</h1>",
     ]
     if note:
         parts.append(f"<p>{html.escape(note)}</p>")
