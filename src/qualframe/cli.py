@@ -813,11 +813,19 @@ def bcw_tables(as_json: JsonOpt = False) -> None:
         table.add_row(label, ", ".join(policies[p] for p in tables["functions_to_policies"][function]),
                       ", ".join(tables["functions_to_bcts"].get(function, [])) or "—")
     out.print(table)
-    out.print("Sources: " + "; ".join(sorted(set(vocabularies.citations().values()))), highlight=False)
+    out.print("Sources (each table's file in data/bcw/ says which published table every link comes from):", highlight=False)
+    for name, citation in vocabularies.citations().items():
+        out.print(f"  {name}: {' '.join(citation.split())}", highlight=False)
+    for name, rows in vocabularies.unverified().items():
+        err.print(f"[yellow]Not yet transcribed from a published table[/] ({name}): {', '.join(rows)}", highlight=False)
 
 
 def _print_candidates(entries: list[dict[str, Any]]) -> None:
     functions, policies, comb = vocabularies.labels("function"), vocabularies.labels("policy"), vocabularies.labels("comb")
+    missing = vocabularies.unverified()
+    if missing:
+        err.print("[yellow]Some link rows are not yet transcribed from a published table[/]: "
+                  + "; ".join(f"{name}: {', '.join(rows)}" for name, rows in missing.items()), highlight=False)
     for entry in entries:
         title = entry.get("factor", "Diagnosis")
         if "label" in entry:

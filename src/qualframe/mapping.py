@@ -503,7 +503,7 @@ def _detail(session: Session, factor: Factor) -> dict[str, Any]:
         "comb": candidates["comb"],
         "codes": codes,
         "quotes": quotes,
-        "candidates": {k: candidates[k] for k in ("functions", "policies", "techniques")} if factor.amenable else None,
+        "candidates": {k: candidates[k] for k in ("functions", "policies", "techniques", "unverified")} if factor.amenable else None,
         "apease": apease,
         "selected": selected,
         "created_at": factor.created_at.isoformat(timespec="seconds") if factor.created_at else None,

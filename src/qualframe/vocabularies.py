@@ -172,10 +172,16 @@ def recommend(comb: Iterable[str] = (), tdf: Iterable[str] = ()) -> dict[str, An
         for t in functions_to_bcts().get(f, []):
             if t not in technique_out:
                 technique_out.append(t)
+    missing = {
+        name: [row for row in rows if row in ranked or row in components_]
+        for name, rows in unverified().items()
+    }
     return {
         "comb": components_,
         "tdf": tdf_ids,
         "functions": functions_out,
         "policies": policies_out,
         "techniques": technique_out,
+        # rows of the link tables these candidates rely on that are not yet transcribed
+        "unverified": {name: rows for name, rows in missing.items() if rows},
     }
