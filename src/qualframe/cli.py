@@ -25,7 +25,7 @@ from . import cases as cases_api
 from . import chart as chart_api
 from . import codebook as codebook_api
 from . import coding as coding_api
-from . import importing, mapping, memos, sources, vocabularies
+from . import anonymise, importing, mapping, memos, sources, vocabularies
 from .errors import QualframeError
 from .tabular import display_value, write_csv
 from .project import Project, init_project, migrate_project, open_project
@@ -50,6 +50,13 @@ factor_app = typer.Typer(help="Barriers and enablers found in the analysis (fact
 bcw_app = typer.Typer(help="Behaviour Change Wheel: reference tables, candidates, APEASE, selections, mapping table.", no_args_is_help=True)
 app.add_typer(factor_app, name="factor")
 app.add_typer(bcw_app, name="bcw")
+anonymise_app = typer.Typer(
+    help="Anonymisation: detect identifiers, review them, apply labels, keep the originals in an encrypted key file.",
+    no_args_is_help=True,
+)
+register_app = typer.Typer(help="The project's register of known identifiers (participants, their organisations).")
+app.add_typer(anonymise_app, name="anonymise")
+anonymise_app.add_typer(register_app, name="register")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -928,6 +935,207 @@ def bcw_table(
         written = mapping.export_mapping_table(proj, out_file)
     for path in written:
         out.print(f"wrote {path}", highlight=False)
+
+
+# --- anonymisation --------------------------------------------------------------------
+
+PASSPHRASE_ENV = "QUALFRAME_KEY_PASSPHRASE"
+
+
+def _passphrase(confirm: bool) -> str:
+    value = os.environ.get(PASSPHRASE_ENV)
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        fail(f"give the key file's passphrase in the environment variable {PASSPHRASE_ENV}")
+    return typer.prompt("Passphrase for the key file", hide_input=True, confirmation_prompt=confirm)
+
+
+@anonymise_app.command("detect")
+@handles_errors
+def anonymise_detect(
+    files: Annotated[Optional[list[Path]], typer.Argument(help="Transcripts to scan without a project.")] = None,
+    source: Annotated[list[str], typer.Option("--source", help="Only these sources (in a project).")] = [],
+    project: ProjectOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Find identifiers: in files (no project needed), or in every source of the project."""
+    if files:
+        results = []
+        for path in files:
+            transcript, _ = importing.read_transcript(path)
+            for c in anonymise.detect(transcript.text, speakers=sorted({t.speaker for t in transcript.turns if t.speaker})):
+                results.append({"file": str(path), "start": c.start, "end": c.end, "text": c.text,
+                                "type": c.type, "recogniser": c.recogniser, "score": c.score})
+        print_rows(results, as_json, [
+            ("File", lambda r: Path(r["file"]).name), ("Span", lambda r: f"{r['start']}-{r['end']}"),
+            ("Text", lambda r: r["text"]), ("Type", lambda r: r["type"]), ("Recogniser", lambda r: r["recogniser"]),
+            ("Score", lambda r: f"{r['score']:.2f}"),
+        ])
+        return
+    with opened(project) as proj:
+        result = anonymise.detect_in_project(proj, sources=source or None)
+    if as_json:
+        print_json(result)
+    else:
+        out.print(f"{result['candidates']} candidate(s) in {result['sources']} source(s); "
+                  f"{result['new_mentions']} new; {result['entities']} entities to review", highlight=False)
+
+
+def _print_entity(e: dict[str, Any]) -> None:
+    out.print(f"\n[bold]{e['id']}[/] {e['type']} [bold]{_escape(e['text'])}[/] → {_escape(e['label'])} "
+              f"({e['mentions']} mention(s) in {', '.join(e['sources'])}; {e['decision']})", highlight=False)
+    if len(e["forms"]) > 1:
+        out.print(f"  forms: {_escape('; '.join(e['forms']))}", highlight=False)
+    for m in e["examples"][:3]:
+        out.print(f"  {m['source']}: {_escape(m['context'])}", highlight=False)
+
+
+def _interactive_review(proj: Project) -> None:
+    entities = anonymise.list_entities(proj, decision="pending")
+    if not entities:
+        out.print("Nothing pending.")
+        return
+    out.print("a accept · r reject · t change type · l rename label · s skip · q quit", highlight=False)
+    for done, e in enumerate(entities, start=1):
+        _print_entity(e)
+        while True:
+            key = typer.getchar().lower()
+            if key == "a":
+                anonymise.decide(proj, e["id"], decision="accept")
+            elif key == "r":
+                anonymise.decide(proj, e["id"], decision="reject")
+            elif key == "t":
+                anonymise.decide(proj, e["id"], type_=typer.prompt("Type"))
+                continue
+            elif key == "l":
+                anonymise.decide(proj, e["id"], label=typer.prompt("Label"))
+                continue
+            elif key == "s":
+                pass
+            elif key == "q":
+                out.print(f"Stopped after {done - 1} of {len(entities)}.")
+                return
+            else:
+                out.print("a, r, t, l, s or q", highlight=False)
+                continue
+            break
+    out.print(f"Reviewed {len(entities)} entities.")
+
+
+@anonymise_app.command("review")
+@handles_errors
+def anonymise_review(
+    decisions: Annotated[Optional[Path], typer.Option("--decisions", help="Apply a reviewed decisions file (.csv/.yaml).")] = None,
+    export: Annotated[Optional[Path], typer.Option("--export", help="Write a decisions file for offline review (outside the project).")] = None,
+    accept_all: Annotated[bool, typer.Option("--accept-all", help="Accept every pending entity (for scripts).")] = False,
+    list_: Annotated[bool, typer.Option("--list", help="List entities instead of reviewing.")] = False,
+    entity: Annotated[Optional[str], typer.Option("--entity", help="Decide on one entity (E12) or mention (M345).")] = None,
+    decision: Annotated[Optional[str], typer.Option(help="With --entity: accept, reject or pending.")] = None,
+    type_: Annotated[Optional[str], typer.Option("--type", help="With --entity: a new type.")] = None,
+    label: Annotated[Optional[str], typer.Option(help="With --entity: a new label, e.g. 'Commissioner 2'.")] = None,
+    project: ProjectOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Review detected identifiers: at the terminal, one entity at a time, or by file or option."""
+    with opened(project) as proj:
+        if decisions is not None:
+            out.print(f"{anonymise.import_decisions(proj, decisions)} decision(s) applied", highlight=False)
+        elif export is not None:
+            out.print(f"wrote {anonymise.export_decisions(proj, export)} row(s) to {export}", highlight=False)
+        elif accept_all:
+            out.print(f"accepted {anonymise.accept_all(proj)} entities", highlight=False)
+        elif entity is not None:
+            result = anonymise.decide(proj, entity, decision=decision, type_=type_, label=label)
+            print_json(result) if as_json else out.print(", ".join(f"{k}: {v}" for k, v in result.items()), highlight=False)
+        elif list_ or as_json or not sys.stdin.isatty():
+            rows = anonymise.list_entities(proj)
+            print_rows(rows, as_json, [
+                ("Entity", lambda r: r["id"]), ("Type", lambda r: r["type"]), ("Text", lambda r: r["text"]),
+                ("Label", lambda r: r["label"]), ("Decision", lambda r: r["decision"]), ("Mentions", lambda r: r["mentions"]),
+            ])
+        else:
+            _interactive_review(proj)
+
+
+@anonymise_app.command("status")
+@handles_errors
+def anonymise_status(project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
+    """What is left to decide, per source, and whether the project is anonymised."""
+    with opened(project) as proj:
+        result = anonymise.status(proj)
+    if as_json:
+        print_json(result)
+        return
+    out.print("Anonymised " + result["anonymised_at"] if result["anonymised"] else
+              f"Not anonymised; {result['pending_entities']} entities pending", highlight=False)
+    print_rows(result["sources"], False, [
+        ("Source", lambda r: r["source"]), ("Mentions", lambda r: r["mentions"]), ("Pending", lambda r: r["pending"]),
+        ("Accepted", lambda r: r["accepted"]), ("Rejected", lambda r: r["rejected"]),
+    ])
+
+
+@anonymise_app.command("apply")
+@handles_errors
+def anonymise_apply(
+    key: Annotated[Path, typer.Option("--key", help="Key file to write, outside the project folder.")],
+    accept_all: Annotated[bool, typer.Option("--accept-all", help="Accept every pending entity first.")] = False,
+    project: ProjectOpt = None,
+) -> None:
+    """Replace the accepted identifiers everywhere and lock the originals in the key file."""
+    with opened(project) as proj:
+        if accept_all:
+            anonymise.accept_all(proj)
+        result = anonymise.apply_anonymisation(proj, key, _passphrase(confirm=True))
+    out.print(f"anonymised {result['sources']} source(s): {result['replacements']} replacement(s), "
+              f"{result['cells']} other field(s); originals are in {result['key_file']}", highlight=False)
+    if result["backups_removed"]:
+        out.print(f"removed {result['backups_removed']} backup(s) made before anonymisation", highlight=False)
+    out.print("Keep the key file and its passphrase safe and apart: without both, the originals are gone.")
+
+
+@anonymise_app.command("restore")
+@handles_errors
+def anonymise_restore(
+    key: Annotated[Path, typer.Option("--key", help="The key file written by 'anonymise apply'.")],
+    project: ProjectOpt = None,
+) -> None:
+    """Put the original texts back (when an ethics-approved need arises)."""
+    with opened(project) as proj:
+        result = anonymise.restore_anonymisation(proj, key, _passphrase(confirm=False))
+    out.print(f"restored {result['sources']} source(s) and {result['cells']} other field(s)", highlight=False)
+
+
+@register_app.command("add")
+@handles_errors
+def register_add(
+    text: str,
+    type_: Annotated[str, typer.Option("--type", help="PERSON, ORGANISATION, PLACE, …")] = "PERSON",
+    variant: Annotated[list[str], typer.Option("--variant", help="Another spelling (repeatable).")] = [],
+    project: ProjectOpt = None,
+) -> None:
+    """Add a known identifier to the register."""
+    with opened(project) as proj:
+        anonymise.add_register_entry(proj, text, type_, variant)
+    out.print("added to the register")
+
+
+@register_app.command("import")
+@handles_errors
+def register_import(file: Path, project: ProjectOpt = None) -> None:
+    """Add register entries from CSV/XLSX: text, type[, variants separated by ';']."""
+    with opened(project) as proj:
+        out.print(f"{anonymise.import_register(proj, file)} entries added")
+
+
+@register_app.command("list")
+@handles_errors
+def register_list(project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
+    """List the register."""
+    with opened(project) as proj:
+        rows = anonymise.list_register(proj)
+    print_rows(rows, as_json, [("Text", lambda r: r["text"]), ("Type", lambda r: r["type"]),
+                               ("Variants", lambda r: "; ".join(r["variants"]))])
 
 
 # --- demo -------------------------------------------------------------------------

@@ -339,3 +339,51 @@ class Change(Base):
     detail: Mapped[str] = mapped_column(Text, default="")  # JSON
 
     author: Mapped[User | None] = relationship()
+
+
+# --- anonymisation (stage 2): candidates under review; emptied when anonymisation is applied --
+
+
+class RegisterEntry(GuidMixin, Base):
+    """A known identifier of the study (a participant's name, their organisation)."""
+
+    __tablename__ = "anon_register"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(String(500))
+    type: Mapped[str] = mapped_column(String(32))
+    variants: Mapped[str] = mapped_column(Text, default="[]")  # JSON list
+
+
+class AnonEntity(GuidMixin, Base):
+    """One real-world identifier (all mentions of one person, place, number) and its label."""
+
+    __tablename__ = "anon_entities"
+    __table_args__ = (
+        CheckConstraint("decision IN ('pending','accepted','rejected')", name="ck_entity_decision"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(500), unique=True)  # how mentions are grouped
+    type: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(String(500))  # the fullest form seen
+    label: Mapped[str] = mapped_column(String(200))
+    decision: Mapped[str] = mapped_column(String(16), default="pending")
+
+
+class AnonMention(Base):
+    """A candidate span in a source, grouped into an entity; may override the entity's decision."""
+
+    __tablename__ = "anon_mentions"
+    __table_args__ = (
+        UniqueConstraint("source_id", "start", "end", name="uq_mention_span"),
+        CheckConstraint("decision IN ('inherit','accepted','rejected')", name="ck_mention_decision"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("anon_entities.id", ondelete="CASCADE"), index=True)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    recogniser: Mapped[str] = mapped_column(String(64))
+    score: Mapped[float] = mapped_column(Float)
+    decision: Mapped[str] = mapped_column(String(16), default="inherit")
+
+    entity: Mapped[AnonEntity] = relationship()
