@@ -63,7 +63,7 @@ _SPACE_TABLE = {
     0x2029: "\n",
 }
 # A line that opens with a speaker label ("Priya Raman: ...") is not joined to the one before.
-_LABEL = re.compile(r"[^\W\d_][\w .'’()-]{0,40}:(?:[ \t]|$)|[\[(*#>\d]", re.MULTILINE)
+_LABEL = re.compile(r"[^\W\d_][\w'’.-]*(?:[ ]+[\w'’.()-]+){0,3}[ ]?:(?:[ \t]|$)", re.MULTILINE)
 
 
 class OffsetMap:

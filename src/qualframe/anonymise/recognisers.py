@@ -762,10 +762,11 @@ def titled_name(ctx: Context) -> list[Span]:
             continue
         last_end = None
         count = 0
-        given = False
+        given = False  # the words so far are a given name (or initials): a surname may follow
+        expected = m.end()
         while i < len(tokens) and count < 4:
             start, end, word = tokens[i]
-            if count and start != expected:
+            if start != expected:
                 break
             if not word[0].isupper():
                 break
@@ -774,9 +775,8 @@ def titled_name(ctx: Context) -> list[Span]:
             if len(word) == 1:  # an initial
                 ok = True
             elif count == 0:
-                if weak:
-                    ok = (f or s) and not (low in name_data().common and not f) or _rare(low)
-                    ok = ok and low not in NON_NAME_TAIL
+                if weak:  # "Nurse Practitioner", "Lord Street" are no names
+                    ok = low not in NON_NAME_TAIL and (f or (s and low not in name_data().common) or _rare(low))
                 else:
                     ok = low not in NON_NAME_TAIL and low not in MONTHS and low not in DAYS and not (
                         _acronym(word) and (low in ACRONYMS or not (f or s))

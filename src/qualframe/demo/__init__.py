@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 from rich.console import Console
 
-from .. import cases, chart, codebook, coding, importing, mapping, memos, sources
+from .. import anonymise, cases, chart, codebook, coding, importing, mapping, memos, sources
 from ..agreement import coder_agreement
 from ..errors import QualframeError
 from ..project import MARKER, init_project
@@ -26,6 +26,7 @@ from ..tabular import write_csv
 from .render import render_transcript
 
 DEMO_MARKER = "DEMO.md"
+DEMO_PASSPHRASE = "qualframe demo - not a secret"
 DATA = resources.files(__package__) / "data"
 
 
@@ -40,6 +41,8 @@ def _data_yaml(name: str) -> Any:
 @dataclass
 class DemoReport:
     folder: Path
+    project: Path | None = None
+    key_file: Path | None = None
     transcripts: list[Path] = field(default_factory=list)
     outputs: list[Path] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
@@ -50,7 +53,7 @@ def _prepare_folder(out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise QualframeError(f"{out} is a file; choose another --out folder")
     if out.exists() and any(out.iterdir()):
-        if (out / DEMO_MARKER).is_file() and (out / MARKER).is_file():
+        if (out / DEMO_MARKER).is_file() and (out / "project" / MARKER).is_file():
             shutil.rmtree(out)
         else:
             raise QualframeError(f"{out} is not empty and is not an earlier demo; choose another --out folder")
@@ -64,12 +67,15 @@ def build_demo(out: Path | str = "qualframe-demo", console: Console | None = Non
     _prepare_folder(out)
     report = DemoReport(out)
 
-    # Materials as the research team would have them.
-    guide = out / "topic_guide.md"
+    # Materials as the research team would have them, kept apart from the project.
+    materials, project_dir, outputs, keys = (out / name for name in ("materials", "project", "outputs", "keys"))
+    for folder in (materials, outputs, keys):
+        folder.mkdir()
+    guide = materials / "topic_guide.md"
     guide.write_text(_data_text("topic_guide.md"), encoding="utf-8")
-    (out / "codebook.yaml").write_text(_data_text("codebook.yaml"), encoding="utf-8")
-    (out / "cases.csv").write_text(_data_text("cases.csv"), encoding="utf-8")
-    transcripts = out / "transcripts"
+    (materials / "codebook.yaml").write_text(_data_text("codebook.yaml"), encoding="utf-8")
+    (materials / "cases.csv").write_text(_data_text("cases.csv"), encoding="utf-8")
+    transcripts = materials / "transcripts"
     transcripts.mkdir()
     manifest = _data_yaml("interviews.yaml")["interviews"]
     for entry in manifest:
@@ -80,14 +86,17 @@ def build_demo(out: Path | str = "qualframe-demo", console: Console | None = Non
         )
         report.transcripts.append(path)
 
-    # The analysis, step by step.
-    project = init_project(out, name="Who commissions for infants? (fictional demo)")
+    # The analysis, step by step: import, anonymise, then code and chart.
+    project = init_project(project_dir, name="Who commissions for infants? (fictional demo)")
+    report.project = project_dir
+    report.key_file = keys / "demo-study.key"
     with project:
         for entry, path in zip(manifest, report.transcripts):
             importing.import_file(project, path, case=entry["case"])
-        cases.import_cases(project, out / "cases.csv")
+        cases.import_cases(project, materials / "cases.csv")
+        report.counts["identifiers replaced"] = _anonymise(project, report.key_file)
         codebook.codes_from_guide(project, guide)
-        codebook.import_codebook(project, out / "codebook.yaml")
+        codebook.import_codebook(project, materials / "codebook.yaml")
         source_of_case = {entry["case"]: path.stem for entry, path in zip(manifest, report.transcripts)}
         codings = _data_yaml("codings.yaml")["codings"]
         for item in codings:
@@ -108,24 +117,24 @@ def build_demo(out: Path | str = "qualframe-demo", console: Console | None = Non
         )
 
         matrices = chart.build_matrices(project)
-        report.outputs += chart.export_matrices(matrices, out / "framework-matrix.xlsx")
-        report.outputs += chart.export_matrices(matrices, out / "framework-matrix.html")
+        report.outputs += chart.export_matrices(matrices, outputs / "framework-matrix.xlsx")
+        report.outputs += chart.export_matrices(matrices, outputs / "framework-matrix.html")
         by_type = chart.crosstab(project, matrices[0].theme, "organisation_type")
-        crosstab_path = out / "crosstab-organisation-type.csv"
+        crosstab_path = outputs / "crosstab-organisation-type.csv"
         write_csv(crosstab_path, *by_type.table())
         report.outputs.append(crosstab_path)
-        coding.export_codings(project, out / "codings.csv")
-        report.outputs.append(out / "codings.csv")
-        agreement_path = out / "agreement-researcher_a-researcher_b.csv"
+        coding.export_codings(project, outputs / "codings.csv")
+        report.outputs.append(outputs / "codings.csv")
+        agreement_path = outputs / "agreement-researcher_a-researcher_b.csv"
         write_csv(
             agreement_path,
             ["code", "characters", "coded_by_a", "coded_by_b", "coded_by_both", "percent_agreement", "kappa"],
             (list(row.as_dict().values()) for row in coder_agreement(project, "researcher_a", "researcher_b")),
         )
         report.outputs.append(agreement_path)
-        report.outputs += mapping.export_mapping_table(project, out / "bcw-mapping.docx")
-        report.outputs += mapping.export_mapping_table(project, out / "bcw-mapping.xlsx")
-        report.counts = {
+        report.outputs += mapping.export_mapping_table(project, outputs / "bcw-mapping.docx")
+        report.outputs += mapping.export_mapping_table(project, outputs / "bcw-mapping.xlsx")
+        report.counts = report.counts | {
             "sources": len(report.transcripts),
             "cases": len(cases.list_cases(project)),
             "codes": len(codebook.list_codes(project)),
@@ -141,8 +150,24 @@ def build_demo(out: Path | str = "qualframe-demo", console: Console | None = Non
     say("Transcripts: " + ", ".join(p.name for p in report.transcripts), highlight=False)
     for path in report.outputs:
         say(f"  wrote {path}", highlight=False)
-    say(f"Explore it: cd {out} && qualframe sources && qualframe codes", highlight=False)
+    say(f"Key file (outside the project): {report.key_file}; its passphrase is '{DEMO_PASSPHRASE}'", highlight=False)
+    say(f"Explore it: cd {report.project} && qualframe sources && qualframe codes", highlight=False)
     return report
+
+
+def _anonymise(project: Any, key_file: Path) -> int:
+    """Detect identifiers, review them as the demo's researcher did, and apply."""
+    decisions = _data_yaml("anonymisation.yaml")
+    anonymise.detect_in_project(project)
+    retype = {item["text"]: item["type"] for item in decisions.get("change_type", [])}
+    stem = decisions.get("participant_label")
+    for entity in anonymise.list_entities(project, examples=0):
+        if entity["text"] in retype:
+            anonymise.decide(project, entity["id"], type_=retype[entity["text"]])
+        elif stem and entity["label"].startswith("[Participant "):
+            anonymise.decide(project, entity["id"], label=entity["label"].replace("Participant", stem))
+    anonymise.accept_all(project)
+    return anonymise.apply_anonymisation(project, key_file, DEMO_PASSPHRASE)["replacements"]
 
 
 def _add_factors(project: Any, data: dict[str, Any], source_of_case: dict[str, str]) -> None:
@@ -181,9 +206,11 @@ def _readme(report: DemoReport) -> str:
         "",
         "Built by `qualframe demo`. Every person, place and organisation here is invented.",
         "",
-        "- `transcripts/`: nine interviews as researchers receive them (.docx, Teams .vtt, .srt, .txt, .md)",
-        "- `topic_guide.md`, `codebook.yaml`, `cases.csv`: the study's materials",
-        "- `qualframe.sqlite`: the project; run `qualframe --help` in this folder",
+        "- `materials/`: the nine interviews as researchers receive them (.docx, Teams .vtt, .srt, .txt, .md),",
+        "  with real-looking (invented) names, and the topic guide, codebook and case table",
+        "- `project/`: the qualframe project, anonymised before coding; run `qualframe --help` there",
+        f"- `keys/demo-study.key`: the encrypted key file with the originals (passphrase: `{DEMO_PASSPHRASE}`)",
+        "- `outputs/`: framework matrices, codings, crosstab, coder agreement, Behaviour Change Wheel mapping",
         "- barriers and enablers mapped onto the Behaviour Change Wheel: `qualframe factor list`, `qualframe bcw map`",
         "",
         "Outputs:",
