@@ -195,3 +195,27 @@ def test_cli_without_a_project_and_in_one(study, tmp_path, monkeypatch):
     monkeypatch.setenv("QUALFRAME_KEY_PASSPHRASE", PASSPHRASE)
     cli("anonymise", "restore", "--key", tmp_path / "k.key", *p)
     assert qf.get_source(study, "P01")["text"] == P01
+
+
+def test_a_transcript_added_later_is_anonymised_in_a_second_round(study, tmp_path):
+    _detected(study)
+    anonymise.accept_all(study)
+    anonymise.apply_anonymisation(study, tmp_path / "round1.key", PASSPHRASE)
+    write_text(tmp_path / "P03.txt", "Interviewer: Hello.\n\nRuth Adeyemi: I work with Tom Okafor.\n\n"
+                                     "Interviewer: Thanks.\n\nRuth Adeyemi: Call me on 07700 900123.\n")
+    qf.import_files(study, [tmp_path / "P03.txt"])
+    state = anonymise.status(study)
+    assert state["sources_not_anonymised"] == 1 and not state["anonymised"]
+    found = anonymise.detect_in_project(study)
+    assert found["sources"] == 1, "only the new source is scanned"
+    labels_before = {s["name"]: s["text"] for s in qf.list_sources(study)}
+    anonymise.accept_all(study)
+    anonymise.apply_anonymisation(study, tmp_path / "round2.key", PASSPHRASE)
+    p03 = qf.get_source(study, "P03")["text"]
+    assert "Ruth" not in p03 and "Okafor" not in p03 and "[Phone]" in p03
+    assert "[Participant 1]" not in p03, "labels of the first round are never given to someone else"
+    assert qf.get_source(study, "P01")["text"] == labels_before["P01"]
+    assert anonymise.status(study)["anonymised"]
+    anonymise.restore_anonymisation(study, tmp_path / "round2.key", PASSPHRASE)
+    assert "Ruth Adeyemi" in qf.get_source(study, "P03")["text"]
+    assert "Margaret" not in qf.get_source(study, "P01")["text"], "the first round stays in place"

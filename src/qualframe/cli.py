@@ -1067,10 +1067,11 @@ def anonymise_status(project: ProjectOpt = None, as_json: JsonOpt = False) -> No
     if as_json:
         print_json(result)
         return
-    out.print("Anonymised " + result["anonymised_at"] if result["anonymised"] else
-              f"Not anonymised; {result['pending_entities']} entities pending", highlight=False)
+    out.print(f"{result['sources_anonymised']} source(s) anonymised, {result['sources_not_anonymised']} not; "
+              f"{result['pending_entities']} entities await a decision", highlight=False)
     print_rows(result["sources"], False, [
-        ("Source", lambda r: r["source"]), ("Mentions", lambda r: r["mentions"]), ("Pending", lambda r: r["pending"]),
+        ("Source", lambda r: r["source"]), ("Anonymised", lambda r: r["anonymised_at"]),
+        ("Mentions", lambda r: r["mentions"]), ("Pending", lambda r: r["pending"]),
         ("Accepted", lambda r: r["accepted"]), ("Rejected", lambda r: r["rejected"]),
     ])
 

@@ -34,6 +34,7 @@ def _source_dict(source: Source, with_text: bool) -> dict[str, Any]:
         "sha256": source.sha256,
         "size_bytes": source.size_bytes,
         "imported_at": source.imported_at.isoformat(timespec="seconds") if source.imported_at else None,
+        "anonymised_at": source.anonymised_at.isoformat(timespec="seconds") if source.anonymised_at else None,
         "characters": len(source.plain_text),
         "words": len(source.plain_text.split()),
         "speakers": sorted({t.speaker for t in source.turns if t.speaker}),

@@ -143,6 +143,7 @@ class Source(GuidMixin, Base):
     case_id: Mapped[int | None] = mapped_column(
         ForeignKey("cases.id", ondelete="SET NULL"), nullable=True, index=True
     )
+    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     case: Mapped[Case | None] = relationship(back_populates="sources")
     turns: Mapped[list["Turn"]] = relationship(

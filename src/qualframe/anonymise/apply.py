@@ -41,7 +41,7 @@ from ..store import (
     Turn,
 )
 from .keyfile import check_outside, read_key_file, write_key_file
-from .review import ORGANISATION_KINDS, TITLES, clear_review, is_anonymised
+from .review import ORGANISATION_KINDS, RESERVED, TITLES, clear_review
 from .spans import PositionMap, invert, replace_spans
 
 # Free-text columns that can quote or name a participant: (model, primary-key columns, column).
@@ -117,8 +117,9 @@ def apply_anonymisation(
     key_written = False
     try:
         with project.session() as s:
-            if is_anonymised(s):
-                raise QualframeError("the project is already anonymised")
+            sources = {src.id: src for src in s.scalars(select(Source).where(Source.anonymised_at.is_(None)))}
+            if not sources:
+                raise QualframeError("every source is already anonymised; import new transcripts first")
             pending = s.scalars(select(AnonEntity).where(AnonEntity.decision == "pending")).all()
             if pending:
                 raise QualframeError(
@@ -126,15 +127,12 @@ def apply_anonymisation(
                     "('qualframe anonymise review'), or accept them all with --accept-all"
                 )
             project_guid = s.get(ProjectInfo, "guid").value  # type: ignore[union-attr]
-            mentions = s.scalars(select(AnonMention)).all()
-            if not mentions:
-                raise QualframeError("nothing to apply: run 'qualframe anonymise detect' first")
+            mentions = s.scalars(select(AnonMention).where(AnonMention.source_id.in_(list(sources)))).all()
             # Every accepted form of every accepted entity, to catch mentions detection missed.
             forms: dict[str, str] = {}
             by_source: dict[int, list[AnonMention]] = {}
             for m in mentions:
                 by_source.setdefault(m.source_id, []).append(m)
-            sources = {src.id: src for src in s.scalars(select(Source))}
             for m in mentions:
                 if _effective(m) == "accepted":
                     form = sources[m.source_id].plain_text[m.start:m.end]
@@ -160,6 +158,7 @@ def apply_anonymisation(
                 ],
                 "mentions": [],
             }
+            applied_at = datetime.now(timezone.utc)
             for source_id, source in sources.items():
                 spans = _spans_for(source, by_source.get(source_id, []), pattern, forms)
                 new_text, records = replace_spans(source.plain_text, spans)
@@ -181,6 +180,7 @@ def apply_anonymisation(
                 for coding in s.scalars(select(Coding).where(Coding.source_id == source_id)):
                     coding.start, coding.end = positions.span(coding.start, coding.end)
                 source.plain_text = new_text
+                source.anonymised_at = applied_at
                 if file_row is not None:
                     s.delete(file_row)
                 if on_progress:
@@ -194,7 +194,6 @@ def apply_anonymisation(
                                                  "column": column, "value": value})
                         setattr(row, column, scrubbed)
             clear_review(s)
-            s.merge(ProjectInfo(key="anonymised_at", value=payload["applied_at"]))
             # The key file is written before the transaction commits: if writing it fails,
             # nothing in the project has changed; if the commit fails, the key file goes.
             write_key_file(key_path, passphrase, project_guid, payload)
@@ -262,11 +261,11 @@ def restore_anonymisation(project: Project, key_path: Path | str, passphrase: st
     """Put the original texts, names and files back, from the key file."""
     key_path = Path(key_path)
     with project.session() as s:
-        if not is_anonymised(s):
-            raise QualframeError("the project is not anonymised; there is nothing to restore")
         project_guid = s.get(ProjectInfo, "guid").value  # type: ignore[union-attr]
         payload = read_key_file(key_path, passphrase, project_guid)
-        sources = {src.guid: src for src in s.scalars(select(Source))}
+        sources = {src.guid: src for src in s.scalars(select(Source)) if src.anonymised_at is not None}
+        if not any(guid in sources for guid in payload["sources"]):
+            raise QualframeError(f"{key_path.name}: none of its sources is anonymised in this project; nothing to restore")
         restored = 0
         for guid, saved in payload["sources"].items():
             source = sources.get(guid)
@@ -280,6 +279,7 @@ def restore_anonymisation(project: Project, key_path: Path | str, passphrase: st
                 turn.start, turn.end = back.span(turn.start, turn.end)
                 turn.speaker = speaker
             source.plain_text = saved["text"]
+            source.anonymised_at = None
             if saved.get("file") is not None and s.get(SourceFile, source.id) is None:
                 s.add(SourceFile(source_id=source.id, content=base64.b64decode(saved["file"])))
             restored += 1
@@ -293,6 +293,10 @@ def restore_anonymisation(project: Project, key_path: Path | str, passphrase: st
             s.add(RegisterEntry(text=entry["text"], type=entry["type"], variants=entry["variants"]))
         ids = {}
         for e in payload["entities"]:
+            reserved = s.scalar(select(AnonEntity).where(AnonEntity.key == f"{RESERVED}{e['id']}"))
+            if reserved is not None:
+                s.delete(reserved)
+                s.flush()
             entity = AnonEntity(key=e["key"], type=e["type"], text=e["text"], label=e["label"], decision=e["decision"])
             s.add(entity)
             s.flush()
@@ -302,5 +306,4 @@ def restore_anonymisation(project: Project, key_path: Path | str, passphrase: st
             if source is not None and m["entity"] in ids:
                 s.add(AnonMention(source_id=source.id, entity_id=ids[m["entity"]], start=m["start"], end=m["end"],
                                   recogniser=m["recogniser"], score=m["score"], decision=m["decision"]))
-        s.delete(s.get(ProjectInfo, "anonymised_at"))
     return {"sources": restored, "cells": len(payload["cells"])}

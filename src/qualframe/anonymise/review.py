@@ -19,9 +19,9 @@ import yaml
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from ..errors import InvalidInput, NotFound, QualframeError
+from ..errors import InvalidInput, NotFound
 from ..project import Project
-from ..store import AnonEntity, AnonMention, ProjectInfo, RegisterEntry, Source, Turn
+from ..store import AnonEntity, AnonMention, RegisterEntry, Source, Turn
 from ..tabular import cell_text, column_index, read_table, write_csv
 from .detect import Candidate, RegisterEntry as DetectRegisterEntry, detect
 
@@ -50,16 +50,7 @@ TITLES = re.compile(
 ROLE_SPEAKERS = {"interviewer", "participant", "respondent", "facilitator", "moderator", "i", "p", "r", "q", "a", ""}
 
 
-def is_anonymised(session: Session) -> bool:
-    row = session.get(ProjectInfo, "anonymised_at")
-    return row is not None and bool(row.value)
-
-
-def refuse_if_anonymised(session: Session) -> None:
-    if is_anonymised(session):
-        raise QualframeError(
-            "the project is already anonymised; restore it with 'qualframe anonymise restore --key FILE' first"
-        )
+RESERVED = "reserved:"  # entities whose originals went to a key file: only their label is kept
 
 
 # --- the register ---------------------------------------------------------------------
@@ -72,7 +63,6 @@ def add_register_entry(project: Project, text: str, type_: str, variants: Iterab
         raise InvalidInput("a register entry needs its text")
     type_ = _check_type(type_)
     with project.session() as s:
-        refuse_if_anonymised(s)
         s.add(RegisterEntry(text=text, type=type_, variants=json.dumps([v.strip() for v in variants if v.strip()])))
 
 
@@ -93,7 +83,6 @@ def import_register(project: Project, path: Path | str) -> int:
         variants = [v.strip() for v in cell_text(row[index["variants"]]).split(";")] if "variants" in index else []
         entries.append(RegisterEntry(text=text, type=type_, variants=json.dumps([v for v in variants if v])))
     with project.session() as s:
-        refuse_if_anonymised(s)
         s.add_all(entries)
     return len(entries)
 
@@ -209,8 +198,7 @@ def detect_in_project(project: Project, *, sources: Iterable[str] | None = None,
     decisions, and entities keep their labels.
     """
     with project.session() as s:
-        refuse_if_anonymised(s)
-        query = select(Source).order_by(Source.name)
+        query = select(Source).where(Source.anonymised_at.is_(None)).order_by(Source.name)
         if sources:
             query = query.where(Source.name.in_(list(sources)))
         chosen = s.scalars(query).all()
@@ -274,7 +262,7 @@ def _context(text: str, start: int, end: int, width: int = 50) -> str:
 def list_entities(project: Project, *, decision: str | None = None, examples: int = 3) -> list[dict[str, Any]]:
     """Entities with their label, decision, mention count and a few mentions in context."""
     with project.session() as s:
-        query = select(AnonEntity).order_by(AnonEntity.id)
+        query = select(AnonEntity).where(AnonEntity.key.not_like(f"{RESERVED}%")).order_by(AnonEntity.id)
         if decision:
             query = query.where(AnonEntity.decision == decision)
         entities = s.scalars(query).all()
@@ -343,7 +331,6 @@ def decide(
 ) -> dict[str, Any]:
     """Decide on an entity (E12) or one mention (M345): accept/reject, change type, rename label."""
     with project.session() as s:
-        refuse_if_anonymised(s)
         return _decide(s, ref, decision=decision, type_=type_, label=label)
 
 
@@ -375,7 +362,6 @@ def _bad_decision(value: str) -> str:
 def accept_all(project: Project) -> int:
     """Accept every pending entity (for scripts and tests; a person should review)."""
     with project.session() as s:
-        refuse_if_anonymised(s)
         pending = s.scalars(select(AnonEntity).where(AnonEntity.decision == "pending")).all()
         for entity in pending:
             entity.decision = "accepted"
@@ -427,7 +413,6 @@ def import_decisions(project: Project, path: Path | str) -> int:
             for n, row in enumerate(table, start=2)
         ]
     with project.session() as s:
-        refuse_if_anonymised(s)
         for where, item in items:
             try:
                 _decide(s, item.get("id", ""), decision=item.get("decision") or None,
@@ -438,12 +423,12 @@ def import_decisions(project: Project, path: Path | str) -> int:
 
 
 def status(project: Project) -> dict[str, Any]:
-    """What is left to decide, per source, and whether the project is anonymised."""
+    """What is left to decide, per source, and which sources are anonymised."""
     with project.session() as s:
-        anonymised = is_anonymised(s)
-        per_source: dict[str, dict[str, int]] = {
-            name: {"mentions": 0, "pending": 0, "accepted": 0, "rejected": 0}
-            for (name,) in s.execute(select(Source.name).order_by(Source.name))
+        per_source: dict[str, dict[str, Any]] = {
+            src.name: {"anonymised_at": src.anonymised_at.isoformat(timespec="seconds") if src.anonymised_at else None,
+                       "mentions": 0, "pending": 0, "accepted": 0, "rejected": 0}
+            for src in s.scalars(select(Source).order_by(Source.name))
         }
         rows = s.execute(
             select(Source.name, AnonMention.decision, AnonEntity.decision)
@@ -455,10 +440,11 @@ def status(project: Project) -> dict[str, Any]:
             per_source[name]["mentions"] += 1
             per_source[name][effective] += 1
         pending_entities = s.scalar(select(func.count(AnonEntity.id)).where(AnonEntity.decision == "pending")) or 0
-        info = s.get(ProjectInfo, "anonymised_at")
+        done = [v["anonymised_at"] for v in per_source.values()]
         return {
-            "anonymised": anonymised,
-            "anonymised_at": info.value if info and info.value else None,
+            "anonymised": bool(done) and all(done),
+            "sources_anonymised": sum(1 for d in done if d),
+            "sources_not_anonymised": sum(1 for d in done if not d),
             "pending_entities": pending_entities,
             "sources": [{"source": k, **v} for k, v in per_source.items()],
         }
@@ -474,7 +460,10 @@ def _outside_project(project: Project, path: Path) -> None:
 
 
 def clear_review(session: Session) -> None:
-    """Forget candidates and entities (their real text now lives only in the key file)."""
+    """Forget candidates, the register and entities' real text (it now lives only in the
+    key file); keep each entity's label reserved so later rounds never reuse it."""
     session.execute(delete(AnonMention))
-    session.execute(delete(AnonEntity))
     session.execute(delete(RegisterEntry))
+    for entity in session.scalars(select(AnonEntity)).all():
+        if not entity.key.startswith(RESERVED):
+            entity.key, entity.text = f"{RESERVED}{entity.id}", entity.label

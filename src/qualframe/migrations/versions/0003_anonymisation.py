@@ -15,6 +15,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('sources', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('anonymised_at', sa.DateTime(timezone=True), nullable=True))
     op.create_table('anon_entities',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=500), nullable=False),
@@ -59,6 +61,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('sources', schema=None) as batch_op:
+        batch_op.drop_column('anonymised_at')
     with op.batch_alter_table('anon_mentions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_anon_mentions_source_id'))
         batch_op.drop_index(batch_op.f('ix_anon_mentions_entity_id'))
