@@ -136,13 +136,13 @@ def interview_file(tmp_path) -> Path:
     return write_text(tmp_path / "P01.txt", INTERVIEW)
 
 
-def cli(*args, ok: bool = True):
+def cli(*args, ok: bool = True, input: str | None = None):
     """Run the real CLI in-process; by default insist that it succeeds."""
     from typer.testing import CliRunner
 
     from qualframe.cli import app
 
-    result = CliRunner().invoke(app, [str(a) for a in args])
+    result = CliRunner().invoke(app, [str(a) for a in args], input=input)
     if ok:
         assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
     return result

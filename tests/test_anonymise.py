@@ -219,3 +219,15 @@ def test_a_transcript_added_later_is_anonymised_in_a_second_round(study, tmp_pat
     anonymise.restore_anonymisation(study, tmp_path / "round2.key", PASSPHRASE)
     assert "Ruth Adeyemi" in qf.get_source(study, "P03")["text"]
     assert "Margaret" not in qf.get_source(study, "P01")["text"], "the first round stays in place"
+
+
+def test_terminal_review_with_the_keyboard(study):
+    _detected(study)
+    ordered = anonymise.list_entities(study)
+    keys = "r" + "t" + "ORGANISATION\n" + "a" + "s" * (len(ordered) - 3) + "q"
+    result = cli("anonymise", "review", "--interactive", "-p", study.root, input=keys)
+    after = anonymise.list_entities(study)
+    assert after[0]["decision"] == "rejected"
+    assert after[1]["type"] == "ORGANISATION" and after[1]["decision"] == "accepted"
+    assert all(e["decision"] == "pending" for e in after[2:])
+    assert "Stopped after" in result.stdout

@@ -1030,6 +1030,7 @@ def anonymise_review(
     export: Annotated[Optional[Path], typer.Option("--export", help="Write a decisions file for offline review (outside the project).")] = None,
     accept_all: Annotated[bool, typer.Option("--accept-all", help="Accept every pending entity (for scripts).")] = False,
     list_: Annotated[bool, typer.Option("--list", help="List entities instead of reviewing.")] = False,
+    interactive: Annotated[bool, typer.Option("--interactive", help="Review at the terminal even when input is piped.")] = False,
     entity: Annotated[Optional[str], typer.Option("--entity", help="Decide on one entity (E12) or mention (M345).")] = None,
     decision: Annotated[Optional[str], typer.Option(help="With --entity: accept, reject or pending.")] = None,
     type_: Annotated[Optional[str], typer.Option("--type", help="With --entity: a new type.")] = None,
@@ -1048,7 +1049,7 @@ def anonymise_review(
         elif entity is not None:
             result = anonymise.decide(proj, entity, decision=decision, type_=type_, label=label)
             print_json(result) if as_json else out.print(", ".join(f"{k}: {v}" for k, v in result.items()), highlight=False)
-        elif list_ or as_json or not sys.stdin.isatty():
+        elif list_ or as_json or not (interactive or sys.stdin.isatty()):
             rows = anonymise.list_entities(proj)
             print_rows(rows, as_json, [
                 ("Entity", lambda r: r["id"]), ("Type", lambda r: r["type"]), ("Text", lambda r: r["text"]),
