@@ -30,7 +30,8 @@ class Match:
     context: str
 
 
-def _context(text: str, start: int, end: int, width: int = 40) -> str:
+def in_context(text: str, start: int, end: int, width: int = 40) -> str:
+    """A span with the words around it, for choosing between places in a transcript."""
     before = text[max(0, start - width) : start].replace("\n", " ")
     after = text[end : end + width].replace("\n", " ")
     return f"…{before}[{text[start:end]}]{after}…"
@@ -54,7 +55,7 @@ def find_quote(text: str, quote: str) -> list[Match]:
         pattern = r"\s+".join(re.escape(word) for word in quote.translate(_QUOTE_MARKS).split())
         folded = text.translate(_QUOTE_MARKS)  # same length: offsets still point into text
         spans = [(m.start(), m.end()) for m in re.finditer(pattern, folded)]
-    return [Match(s, e, _context(text, s, e)) for s, e in spans]
+    return [Match(s, e, in_context(text, s, e)) for s, e in spans]
 
 
 def locate_quote(text: str, quote: str, source_name: str) -> tuple[int, int]:
@@ -64,7 +65,7 @@ def locate_quote(text: str, quote: str, source_name: str) -> tuple[int, int]:
         return matches[0].start, matches[0].end
     if not matches:
         loose = [
-            Match(m.start(), m.end(), _context(text, m.start(), m.end()))
+            Match(m.start(), m.end(), in_context(text, m.start(), m.end()))
             for m in re.finditer(
                 r"\s+".join(re.escape(w) for w in quote.translate(_QUOTE_MARKS).split()),
                 text.translate(_QUOTE_MARKS),

@@ -19,6 +19,7 @@ import yaml
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from ..coding import in_context
 from ..errors import InvalidInput, NotFound
 from ..project import Project
 from ..store import AnonEntity, AnonMention, RegisterEntry, Source, Turn
@@ -253,12 +254,6 @@ def detect_in_project(project: Project, *, sources: Iterable[str] | None = None,
 # --- reading and deciding ---------------------------------------------------------------
 
 
-def _context(text: str, start: int, end: int, width: int = 50) -> str:
-    before = text[max(0, start - width): start].replace("\n", " ")
-    after = text[end: end + width].replace("\n", " ")
-    return f"…{before}[{text[start:end]}]{after}…"
-
-
 def list_entities(project: Project, *, decision: str | None = None, examples: int = 3) -> list[dict[str, Any]]:
     """Entities with their label, decision, mention count and a few mentions in context."""
     with project.session() as s:
@@ -285,7 +280,7 @@ def list_entities(project: Project, *, decision: str | None = None, examples: in
                 "examples": [
                     {"id": f"M{m.id}", "source": sources[m.source_id].name, "start": m.start, "end": m.end,
                      "decision": m.decision, "recogniser": m.recogniser, "score": m.score,
-                     "context": _context(sources[m.source_id].plain_text, m.start, m.end)}
+                     "context": in_context(sources[m.source_id].plain_text, m.start, m.end, width=50)}
                     for m in items[:examples]
                 ],
             })
