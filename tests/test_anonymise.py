@@ -206,8 +206,11 @@ def test_a_transcript_added_later_is_anonymised_in_a_second_round(study, tmp_pat
     qf.import_files(study, [tmp_path / "P03.txt"])
     state = anonymise.status(study)
     assert state["sources_not_anonymised"] == 1 and not state["anonymised"]
-    found = anonymise.detect_in_project(study)
+    earlier = anonymise.labels_from_key(study, tmp_path / "round1.key", PASSPHRASE)
+    found = anonymise.detect_in_project(study, earlier_labels=earlier)
     assert found["sources"] == 1, "only the new source is scanned"
+    tom = next(e for e in anonymise.list_entities(study) if e["text"] == "Tom Okafor")
+    assert tom["label"] == earlier["PERSON:tom okafor"], "the same person keeps the label of the first round"
     labels_before = {s["name"]: s["text"] for s in qf.list_sources(study)}
     anonymise.accept_all(study)
     anonymise.apply_anonymisation(study, tmp_path / "round2.key", PASSPHRASE)

@@ -956,10 +956,11 @@ def _passphrase(confirm: bool) -> str:
 def anonymise_detect(
     files: Annotated[Optional[list[Path]], typer.Argument(help="Transcripts to scan without a project.")] = None,
     source: Annotated[list[str], typer.Option("--source", help="Only these sources (in a project).")] = [],
+    earlier_key: Annotated[list[Path], typer.Option("--earlier-key", help="Key file of an earlier round: reuse its labels.")] = [],
     project: ProjectOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Find identifiers: in files (no project needed), or in every source of the project."""
+    """Find identifiers: in files (no project needed), or in every source of the project not yet anonymised."""
     if files:
         results = []
         for path in files:
@@ -974,7 +975,10 @@ def anonymise_detect(
         ])
         return
     with opened(project) as proj:
-        result = anonymise.detect_in_project(proj, sources=source or None)
+        labels: dict[str, str] = {}
+        for key in earlier_key:
+            labels.update(anonymise.labels_from_key(proj, key, _passphrase(confirm=False)))
+        result = anonymise.detect_in_project(proj, sources=source or None, earlier_labels=labels)
     if as_json:
         print_json(result)
     else:

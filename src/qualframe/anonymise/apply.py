@@ -307,3 +307,11 @@ def restore_anonymisation(project: Project, key_path: Path | str, passphrase: st
                 s.add(AnonMention(source_id=source.id, entity_id=ids[m["entity"]], start=m["start"], end=m["end"],
                                   recogniser=m["recogniser"], score=m["score"], decision=m["decision"]))
     return {"sources": restored, "cells": len(payload["cells"])}
+
+
+def labels_from_key(project: Project, key_path: Path | str, passphrase: str) -> dict[str, str]:
+    """Entity key -> label of an earlier round, to reuse those labels in a later one."""
+    with project.session() as s:
+        project_guid = s.get(ProjectInfo, "guid").value  # type: ignore[union-attr]
+    payload = read_key_file(Path(key_path), passphrase, project_guid)
+    return {e["key"]: e["label"] for e in payload["entities"] if e["decision"] == "accepted"}

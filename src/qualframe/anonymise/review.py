@@ -192,12 +192,21 @@ def _register_for_detection(session: Session) -> list[DetectRegisterEntry]:
     ]
 
 
-def detect_in_project(project: Project, *, sources: Iterable[str] | None = None, on_progress=None) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def detect_in_project(
+    project: Project,
+    *,
+    sources: Iterable[str] | None = None,
+    earlier_labels: dict[str, str] | None = None,
+    on_progress=None,  # type: ignore[no-untyped-def]
+) -> dict[str, int]:
     """Find candidates in the sources, group them into entities and keep earlier decisions.
 
     Run it again after adding to the register: mentions already found keep their
-    decisions, and entities keep their labels.
+    decisions, and entities keep their labels. ``earlier_labels`` (entity key -> label,
+    read from the key files of earlier rounds) gives a person or place found again the
+    label it had before, so labels stay consistent across rounds.
     """
+    earlier_labels = earlier_labels or {}
     with project.session() as s:
         query = select(Source).where(Source.anonymised_at.is_(None)).order_by(Source.name)
         if sources:
@@ -230,7 +239,7 @@ def detect_in_project(project: Project, *, sources: Iterable[str] | None = None,
             if entity is None:
                 entity = AnonEntity(
                     key=key, type=candidate.type, text=candidate.text,
-                    label=next_label(s, candidate.type, key.split(":", 1)[1], participants),
+                    label=earlier_labels.get(key) or next_label(s, candidate.type, key.split(":", 1)[1], participants),
                 )
                 s.add(entity)
                 s.flush()
