@@ -94,6 +94,7 @@ def test_apply_and_restore_round_trip(study, tmp_path, backend):
     sources = {s["name"]: s for s in qf.list_sources(study)}
     text = sources["P01"]["text"]
     assert "[Participant 1]" in text and "[Local Authority A]" in text and "[Phone]" in text and "[Email]" in text
+    assert "[Participant 1] and I meet monthly" in sources["P02"]["text"], "one label for one person in every source"
     for identifier in IDENTIFIERS:
         assert identifier.lower() not in json.dumps(qf.list_sources(study)).lower(), identifier
     speakers = {t["speaker"] for s in sources.values() for t in s["turns"]}
