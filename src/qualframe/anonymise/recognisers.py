@@ -3,8 +3,9 @@
 A recogniser takes a :class:`Context` (the *normalised* text and what ``detect`` was
 given) and returns :class:`Span` objects in normalised-text positions; ``detect`` maps
 them back onto the original text and resolves overlaps. Recognisers run in three
-phases: phase 1 on the text alone, phase 2 (``name_variants``) with the phase-1 results
-in ``Context.prior``, phase 3 (``capitalised_token``) to fill what is left.
+phases: phase 1 on the text alone, phase 2 (``name_variants``, ``address_block``) with
+the phase-1 results in ``Context.prior``, phase 3 (``place_context``, ``capitalised_token``)
+to fill what is left.
 
 Everything costly is built once per process and cached: compiled patterns at import,
 the name sets from Faker's locale data, the place automaton and word frequencies on
@@ -124,7 +125,8 @@ NOT_ALONE = MONTHS | DAYS | {
     "boston", "houston", "dallas", "denver", "berlin", "madrid", "rome", "milan",
     "melbourne", "orlando", "cleveland", "hollywood", "brooklyn", "angeles",
     "francisco", "diego", "geneva", "columbus", "math", "unknown", "unnamed", "baby",
-    "infant", "male", "female", "boy", "girl",
+    "infant", "male", "female", "boy", "girl", "roma", "romani", "romany", "gypsy", "gypsies",
+    "traveller", "travellers",
 }  # fmt: skip
 
 TITLES = {
@@ -279,6 +281,24 @@ def place_data() -> tuple[object, frozenset[str]]:
         automaton.add_word(name, (name, flag.strip() == "word", " " in name or "-" in name))
     automaton.make_automaton()
     return automaton, frozenset(names)
+
+
+_LINE_LABEL = re.compile(r"[^\W\d_][\w'’.-]*(?:[ ]+[\w'’.()-]+){0,3}[ ]?:[ ]")
+
+
+@lru_cache(maxsize=1)
+def place_lower_automaton():
+    """Lower-case UK place names that are no everyday words, for lower-case text."""
+    import ahocorasick
+
+    automaton = ahocorasick.Automaton()
+    for line in _data_lines("uk_places.txt"):
+        name, _, flag = line.partition("\t")
+        name = name.strip()
+        if name and flag.strip() != "word" and len(name) > 3:
+            automaton.add_word(name.lower(), (name.lower(), " " in name or "-" in name))
+    automaton.make_automaton()
+    return automaton
 
 
 @lru_cache(maxsize=64)
@@ -600,9 +620,31 @@ _DATE_RIGHT_DAY = re.compile(
     re.IGNORECASE,
 )
 _DATE_RIGHT_YEAR = re.compile(r"\.?,?[ ]+" + _YEAR + r"\b(?![/:.-]\d)")
+_WEEKDAY_BEFORE = re.compile(
+    r"\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?[ ]+(?:the[ ]+)?\Z", re.IGNORECASE
+)
+_RANGE_BEFORE = re.compile(
+    r"\b" + _DAY_NUM + r"(?:st|nd|rd|th)?[ ]*(?:to|-|–|and|or)[ ]*(?:the[ ]+)?\Z", re.IGNORECASE
+)
+_MONTH_LOWER = re.compile(r"\b(?:" + _MONTH_NAMES.lower() + r")\b")
+_FESTIVAL_YEAR = re.compile(
+    r"\b(?:Christmas(?:[ ]+(?:Eve|Day))?|Easter(?:[ ]+(?:Sunday|Monday))?|Boxing[ ]+Day|New[ ]+Year['’]?s?(?:[ ]+(?:Eve|Day))?"
+    r"|Bonfire[ ]+Night|Hallowe['’]?en|Eid(?:[ ]+al-(?:Fitr|Adha))?|Diwali|Hanukkah|Vaisakhi)[ ]+(?:of[ ]+)?"
+    + _YEAR + r"\b(?![/:.-]\d)"
+)
 _NUM_DATE = re.compile(
     r"(?<![\w/.-])(?:(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})|(\d{4})-(\d{2})-(\d{2}))(?![\w/-]|\.\d)"
 )
+
+
+def _date_widen(text: str, start: int, has_day: bool) -> int:
+    """Take in a range's first day ("1st to the 15th of May") and a weekday before the date."""
+    if has_day:
+        rng = _RANGE_BEFORE.search(text, max(0, start - 20), start)
+        if rng:
+            start = rng.start()
+    day = _WEEKDAY_BEFORE.search(text, max(0, start - 16), start)
+    return day.start() if day else start
 
 
 def _plausible(day: int, month: int) -> bool:
@@ -632,7 +674,24 @@ def date(ctx: Context) -> list[Span]:
         if not has_day and not year:
             continue  # a month alone is no date
         score = 0.9 if has_day and year else 0.8 if has_day else 0.75
-        out.append(Span(start, end, "DATE", score))
+        out.append(Span(_date_widen(text, start, has_day), end, "DATE", score))
+    for m in _MONTH_LOWER.finditer(text):
+        # lower case, as automatic transcription writes: only with a day before it ("the
+        # ninth of january") or a year after it; "may" and "march" only with a day before
+        start, end = m.start(), m.end()
+        left = _DATE_LEFT.search(text, max(0, start - 30), start)
+        year = _DATE_RIGHT_YEAR.match(text, end)
+        if left and m.group() in ("may", "march") and not re.search(r"(?:st|nd|rd|th)\b|\bof\b", left.group()):
+            left = None  # "about 12 may need"
+        if left:
+            start = left.start()
+        elif not year or m.group() in ("may", "march"):
+            continue
+        if year:
+            end = year.end()
+        out.append(Span(_date_widen(text, start, bool(left)), end, "DATE", 0.7))
+    for m in _FESTIVAL_YEAR.finditer(text):
+        out.append(Span(m.start(), m.end(), "DATE", 0.75))
     for m in _NUM_DATE.finditer(text):
         if m.group(1):
             a, b, sep, year = int(m.group(1)), int(m.group(3)), m.group(2), m.group(4)
@@ -650,7 +709,29 @@ def date(ctx: Context) -> list[Span]:
 _STREET_SUFFIX = (
     "Road|Rd|Street|St|Lane|Ln|Avenue|Ave|Close|Drive|Way|Crescent|Court|Ct|Place|Pl|Gardens|Gdns"
     "|Terrace|Grove|Hill|Square|Sq|Walk|Row|Mews|Parade|Rise|Green|Park|Vale|Wharf|Yard|Croft"
-    "|Chase|Fold|Gate|Boulevard|Meadows|Meadow|Brow|Bank|Hollow"
+    "|Chase|Fold|Gate|Boulevard|Meadows|Meadow|Brow|Bank|Hollow|Approach|Arcade|Bridge|Broadway"
+    "|Buildings|Causeway|Circus|Common|Copse|Corner|Cottages|Cross|Dale|Dell|Dene|Drove|Embankment"
+    "|End|Estate|Field|Fields|Garth|Glade|Glen|Grange|Heights|Hey|Knoll|Lea|Leys|Link|Lodge|Manor"
+    "|Market|Mead|Mount|Orchard|Paddock|Passage|Path|Plain|Point|Precinct|Promenade|Quay|Ridge"
+    "|Ride|Spur|Steps|Strand|Top|Towers|View|Villas|Wood|Woods|Wynd"
+)
+# Without a house number, only the plain street words ("on Albion Street", "Sycamore Drive").
+_STREET_ALONE = re.compile(
+    r"\b((?:[A-Z][\w'’]*(?:-[\w'’]+)*[ ]+){1,3})(Road|Street|Lane|Avenue|Close|Drive|Crescent|Terrace|Grove"
+    r"|Gardens|Mews|Way|Rd|Ave)\b"
+)
+_STREET_ALONE_PLAIN = {"Road", "Street", "Lane", "Avenue", "Crescent", "Terrace", "Mews", "Rd", "Ave"}
+_STREET_LEADING = {
+    "the", "a", "an", "this", "that", "our", "my", "in", "on", "at", "and", "but", "so", "if", "by", "it", "its",
+    "is", "we", "i", "you", "he", "she", "they", "your", "his", "her", "their", "postcode", "post", "code",
+}  # fmt: skip
+# An address after "lives at", "address is", "moved to": a house number and capitalised
+# words, whatever the street word, and a town after a comma.
+_ADDRESS_CUE = re.compile(
+    r"(?i:\baddress(?:[ ]+is|[ ]+was)?[ ]*:?|\blives?[ ]+at|\bliving[ ]+at|\blocated[ ]+at|\bmoved[ ]+to"
+    r"|\b(?:is|are|was|were)[ ]+(?:now[ ]+)?at|\bsent[ ]+to|\bsend[ ]+it[ ]+to|\breturn[ ]+(?:it[ ]+)?to|\bdelivered[ ]+to|\bwrite[ ]+to[ ]+me[ ]+at)[ ]+"
+    r"((?:(?:Flat|Apartment|Apt|Unit|Studio)\.?[ ]+\d{1,4}[A-Za-z]?,?[ ]+)?\d{1,4}[A-Za-z]?[ ]+[A-Z][\w'’-]*"
+    r"(?:[ ]+[A-Z][\w'’-]*){0,3}(?:,[ ]+[A-Z][\w'’-]*(?:[ ]+[A-Z][\w'’-]*){0,2}){0,2})(?![\w'’])",
 )
 _HOUSE_NUMBER = re.compile(
     r"(?<![\w.,/£$€-])\d{1,4}[A-Za-z]?(?:[ ]?[-–][ ]?\d{1,4}[A-Za-z]?)?,?[ ]+"
@@ -694,6 +775,136 @@ def street_address(ctx: Context) -> list[Span]:
             if postcode:
                 end, score = postcode.end(), 0.95
         out.append(Span(start, end, "ADDRESS", score))
+    for m in _STREET_ALONE.finditer(text):
+        words = m.group(1).split()
+        while words and words[0].lower() in _STREET_LEADING:
+            words.pop(0)
+        if not words or any(w.lower() in MONTHS or w.lower() in DAYS or w.lower() in ACRONYMS for w in words):
+            continue
+        if m.group(2) not in _STREET_ALONE_PLAIN and not any(_distinctive(w) for w in words):
+            continue  # "the Long Way", "Last Close"
+        start = text.rfind(words[0], m.start(), m.end(1))
+        out.append(Span(start, m.end(), "ADDRESS", 0.6))
+    for m in _ADDRESS_CUE.finditer(text):
+        value = m.group(1)
+        words = [w.strip(",") for w in value.split() if w[0].isalpha() and w[0].isupper()]
+        if any(w.isupper() or w.lower() in MONTHS or w.lower() in DAYS or w.lower() in ACRONYMS for w in words):
+            continue  # "at 3 PM", "is at 2 March"
+        out.append(Span(m.start(1), m.end(1), "ADDRESS", 0.8))
+    return out
+
+
+_CAPWORD = r"(?:\(?[A-Z][\w'’.&()-]*|\d{1,4}[A-Za-z]?)"
+_LINK = r"(?:upon|on|under|in|le|la|by|the|and|&|of|de|next|sur|en)"
+_SECONDARY = r"(?:Flat|Apartment|Apt|Unit|Studio|Suite|Room|Floor)\.?[ ]?\d{1,4}[A-Za-z]?"
+# One part of an address block: "Flat 2", "41 Beechwood Avenue", "Studio 21y 2 Payne Run", "Harrowfield".
+_ADDRESS_PART = re.compile(
+    r"(?:" + _SECONDARY + r"(?:,?[ ]+\d{1,4}[A-Za-z]?(?:[-–]\d{1,4}[A-Za-z]?)?)?"
+    r"|(?:" + _SECONDARY + r",?[ ]+)?(?:\d{1,4}[A-Za-z]?(?:[ ]?[-–][ ]?\d{1,4}[A-Za-z]?)?,?[ ]+)?"
+    r"[A-Z][\w'’.&-]*(?:[ ]+(?:" + _LINK + r"[ ]+)*" + _CAPWORD + r"){0,11})\Z"
+)
+# The end of a line of prose before a postcode: a number and a street, or a town.
+_ADDRESS_TAIL = re.compile(
+    r"(?:(?:" + _SECONDARY + r",?[ ]+)?\d{1,4}[A-Za-z]?(?:[-–]\d{1,4}[A-Za-z]?)?[ ]+[A-Z][\w'’-]*(?:[ ]+(?:" + _LINK
+    + r"[ ]+)?" + _CAPWORD + r"){0,8}"
+    r"|" + _SECONDARY + r"|[A-Z][\w'’-]*(?:[ ]+(?:" + _LINK + r"[ ]+)?[A-Z][\w'’-]*){0,3})\Z"
+)
+_PART_JUNK = " \t>}{?*•·-–|#"
+
+
+@recogniser("address_block", types=["ADDRESS"], phase=2)
+def address_block(ctx: Context) -> list[Span]:
+    """An address written over lines or commas before a postcode found in phase 1 ("Flat 2 / 41 Beechwood Avenue / Harrowfield / HF2 6LU"), back to a blank line, a label, a person or an organisation; 0.9."""
+    text = ctx.text
+    anchors = sorted({(p.start, p.end) for p in ctx.prior if p.type == "POSTCODE"})
+    if not anchors:
+        return []
+    # people and organisations found surely enough end the block ("Priya Raman, 4 Mill Lane")
+    # (a pair from the name lists does not: Faker's and many real streets are named after people)
+    people = sorted(
+        (p.start, p.end)
+        for p in ctx.prior
+        if (p.type == "PERSON" and p.score >= 0.9) or (p.type == "ORGANISATION" and p.score >= 0.75)
+    )
+
+    # above the street line ("41 Beechwood Avenue"), a line that is a name is the addressee
+    names = {(p.start, p.end) for p in ctx.prior if p.type in ("PERSON", "ORGANISATION") and p.score >= 0.45}
+
+    def name_end(start: int, end: int) -> int:
+        """The end of the last such name overlapping [start, end), or -1."""
+        found = -1
+        for p_start, p_end in people[max(0, bisect.bisect_left(people, (start - 200, 0))) :]:
+            if p_start >= end:
+                break
+            if p_end > start:
+                found = max(found, p_end)
+        return found
+
+    out = []
+    for anchor_start, anchor_end in anchors:
+        start = anchor_start
+        pos = anchor_start
+        blank_crossed = False
+        numbered_seen = False
+        for part_no in range(8):
+            j = pos
+            while j > 0 and text[j - 1] in _PART_JUNK:
+                j -= 1
+            if j > 0 and text[j - 1] == ",":
+                j -= 1
+            elif j > 0 and text[j - 1] == "\n":
+                j -= 1
+                if j > 0 and text[j - 1] == "\r":
+                    j -= 1
+                k = j
+                while k > 0 and text[k - 1] in _PART_JUNK:
+                    k -= 1
+                if k == 0:
+                    break
+                if text[k - 1] == "\n":  # a blank line: crossed once, to an address line above it
+                    above_start = text.rfind("\n", 0, k - 1) + 1
+                    above = text[above_start : k - 1].strip(_PART_JUNK)
+                    if blank_crossed or not above or not (above[0].isdigit() or _ADDRESS_PART.match(above)):
+                        break
+                    if name_end(above_start, k - 1) >= 0:
+                        break
+                    blank_crossed = True
+                    j = k - 1
+            elif part_no > 0 and j == pos:
+                break
+            line_start = text.rfind("\n", 0, j) + 1
+            part_start = max(line_start, text.rfind(",", line_start, j) + 1)
+            while part_start < j and text[part_start] in _PART_JUNK:
+                part_start += 1
+            blocked = name_end(part_start, j)
+            if blocked >= 0:  # keep what follows the name, then stop
+                tail = _ADDRESS_TAIL.search(text, blocked, j)
+                if tail and tail.start() < j:
+                    start = tail.start()
+                break
+            part = text[part_start:j]
+            if not part:
+                break
+            if numbered_seen and ((part_start, j) in names or not (part[0].isdigit() or re.match(_SECONDARY, part))):
+                break
+            if _ADDRESS_PART.match(part) and len(part.split()) <= 12 and part.split()[0].lower() not in _STREET_LEADING:
+                start = pos = part_start
+                numbered_seen = numbered_seen or part[0].isdigit() or bool(re.match(_SECONDARY, part))
+                continue
+            tail = _ADDRESS_TAIL.search(part)
+            if tail and tail.start() < len(part):
+                t_start = part_start + tail.start()
+                first_word = part[tail.start() :].split()[0]
+                if not (
+                    first_word[0].isupper()
+                    and not re.match(_SECONDARY, first_word + part[tail.start() + len(first_word) :])
+                    and ctx.sentence_start(t_start)
+                    and zipf(first_word.lower()) >= 4.0
+                ):
+                    start = t_start
+            break
+        if start < anchor_start:
+            out.append(Span(start, anchor_end, "ADDRESS", 0.9))
     return out
 
 
@@ -704,7 +915,7 @@ def street_address(ctx: Context) -> list[Span]:
 STRONG_TITLES = "Mr|Mrs|Ms|Mx|Dr|Prof|Professor|Sir|Dame|Cllr|Councillor|Rev|Revd|Reverend"
 WEAK_TITLES = "Miss|Lady|Lord|Nurse|Sister"
 _TITLE = re.compile(r"\b(" + STRONG_TITLES + "|" + WEAK_TITLES + r")\b\.?[ ]+(?=[A-Z])")
-_TITLE_LOWER = re.compile(r"\b(mr|mrs|ms|mx|dr|prof|professor|cllr|councillor|miss)\b\.?[ ]+(?=[a-z])")
+_TITLE_LOWER = re.compile(r"\b(mr|mrs|ms|mx|dr|prof|professor|cllr|councillor|miss|nurse)\b\.?[ ]+(?=[a-z])")
 _WEAK = set(WEAK_TITLES.lower().split("|"))
 
 
@@ -747,7 +958,25 @@ def _name_word(word: str) -> bool:
     if _acronym(word) and word.lower() in ACRONYMS:
         return False
     f, s = _classify(word)
-    return f or s or _rare(word.lower())
+    return f or s or _surname_like(word.lower())
+
+
+def _surname_like(low: str) -> bool:
+    """A capitalised word after a first name that is no everyday word: an unlisted surname
+    ("Goldberg", "Lister"), unless it is common in English."""
+    if low in MONTHS or low in DAYS or low in NON_NAME_TAIL or low in ACRONYMS or low in NOT_IDENTIFYING:
+        return False
+    if "-" in low:
+        # double-barrelled: every part a listed surname ("Knight-Smith", "Grant-Davies"), or
+        # every part rare ("Okonkwo-Adeyemi"); not "Parent-Infant", "Bengali-speaking"
+        names = name_data()
+        parts = [p for p in low.split("-") if p]
+        if len(parts) > 1 and all(p in names.last and p not in NOT_ALONE for p in parts):
+            return True
+        return bool(parts) and all(_rare(p) and p not in NOT_ALONE for p in parts)
+    if is_everyday(low):
+        return False
+    return _rare(low) or (len(low) > 2 and _rare(low, 4.0))
 
 
 @recogniser("titled_name", types=["PERSON"])
@@ -842,6 +1071,25 @@ def name_list(ctx: Context) -> list[Span]:
             if not (is_f or is_s) and ("-" in low or not low.isascii()):
                 is_f, is_s = _classify(word)
             if not (is_f or is_s):
+                # an unlisted given name before a listed surname ("Sanjay Patel"), or two
+                # unlisted words rare in English ("Imran Siddiqui")
+                if i + 1 < n and len(word) > 2 and _surname_like(low) and low not in TITLES:
+                    s2, e2, w2 = tokens[i + 1]
+                    l2 = w2.lower()
+                    if text[end:s2] == " " and w2[0].isupper() and not _acronym(w2) and l2 not in NON_NAME_TAIL:
+                        if l2 in last and not is_everyday(l2):
+                            out.append(Span(start, e2, "PERSON", 0.7))
+                            i += 2
+                            continue
+                        if (
+                            _rare(low, 3.5) and _rare(l2, 3.0) and not is_everyday(l2) and l2 not in ACRONYMS
+                            and l2 not in NOT_IDENTIFYING
+                        ):
+                            out.append(Span(start, e2, "PERSON", 0.55))
+                            i += 2
+                            continue
+                if "-" in low and _surname_like(low):  # "Holland-Hamilton": a person or a firm
+                    out.append(Span(start, end, "PERSON", 0.5))
                 i += 1
                 continue
             # A run: first name, optional middle names, then a surname or unlisted rare word.
@@ -856,6 +1104,16 @@ def name_list(ctx: Context) -> list[Span]:
                     if (gap != " " and (len(gap) > 4 or gap.strip(" "))) or not w2[0].isupper():
                         break
                     l2 = w2.lower()
+                    if len(w2) == 1 and k + 2 < n:  # a middle initial: "Wayne X King", "Janet B. Rose"
+                        s3, e3, w3 = tokens[k + 2]
+                        if text[e2:s3] in (" ", ". ") and w3[0].isupper() and not _acronym(w3):
+                            l3 = w3.lower()
+                            if (l3 in last or l3 in first or _surname_like(l3)) and l3 not in NON_NAME_TAIL:
+                                k += 2
+                                tail_seen = True
+                                tail_known = l3 in last or l3 in first
+                                break
+                        break
                     if _acronym(w2):
                         break
                     f2, s2_ = l2 in first, l2 in last
@@ -867,7 +1125,7 @@ def name_list(ctx: Context) -> list[Span]:
                         tail_known = True
                         if not f2:
                             break
-                    elif l2 not in NON_NAME_TAIL and l2 not in MONTHS and l2 not in DAYS and _rare(l2):
+                    elif _surname_like(l2):
                         k += 1
                         tail_seen = True
                         tail_known = False
@@ -920,14 +1178,70 @@ def name_list(ctx: Context) -> list[Span]:
                 if w2 in first and zipf(w2) < 5.5:
                     k, score = k + 1, 0.5
                     continue
-                if len(w2) > 2 and _rare(w2, 2.0):
+                if len(w2) > 2 and _rare(w2, 3.0) and w2 not in ACRONYMS:
                     k, score = k + 1, 0.45
                 break
             if k > i:
                 out.append(Span(start, tokens[k][1], "PERSON", score))
                 i = k + 1
                 continue
+            if len(low) > 3 and _rare(low, 3.0):  # a lone first name rare in English ("ayesha")
+                out.append(Span(start, end, "PERSON", 0.4))
+                i += 1
+                continue
         i += 1
+    return out
+
+
+_NAME_CUE = re.compile(
+    r"\b(?:(?:my|her|his|their|our|your)[ ]+(?:wife|husband|partner|son|daughter|mum|mam|mom|mother|dad|father"
+    r"|brother|sister|nan|nana|nanna|gran|granny|grandma|grandad|grandson|granddaughter|grandchild|friend"
+    r"|neighbour|colleague|manager|boss|cousin|auntie|aunt|uncle|niece|nephew|eldest|youngest|ex|fiancée?"
+    r"|stepson|stepdaughter|twin|baby|boy|girl)|(?:a|the|this)[ ]+(?:lad|lass|guy|bloke|fella|gentleman|woman"
+    r"|lady)|called|named|name[ ]+is|name['’]s|name[ ]+was|known[ ]+as|me[ ]+and)[ ]+",
+    re.IGNORECASE,
+)
+_CUE_STOP = {
+    "i", "the", "a", "an", "and", "but", "so", "he", "she", "they", "we", "it", "is", "was", "who", "that",
+    "this", "there", "then", "you", "me", "him", "her", "them", "us", "my", "his", "their", "our", "your",
+    "in", "on", "at", "to", "for", "of", "with", "from", "back", "out", "up", "off", "round", "over", "again",
+    "mum", "mam", "dad", "nan", "mother", "father", "sister", "brother", "about", "just", "really",
+}  # fmt: skip
+
+
+@recogniser("name_context", types=["PERSON"])
+def name_context(ctx: Context) -> list[Span]:
+    """A name after "my wife", "her son", "called", "named", "her name was", ...: any capitalised word (0.6), or a lower-case listed first name or rare word (0.5); a surname may follow."""
+    text, tokens = ctx.text, ctx.tokens
+    first = name_data().first
+    out = []
+    for m in _NAME_CUE.finditer(text):
+        i = ctx.token_at(m.end())
+        if i < 0:
+            continue
+        start, end, word = tokens[i]
+        low = word.lower()
+        if low in _CUE_STOP or low in TITLES or low in ACRONYMS or low in MONTHS or low in DAYS or len(word) < 2:
+            continue
+        weak_cue = m.group().lower().startswith(("me ", "a ", "the ", "this "))
+        if weak_cue and not (low in first and not is_everyday(low)):
+            continue  # "me and him", "a lad who": only a listed first name
+        if word[0].isupper():
+            if word.isupper() and len(word) > 1 or low in NOT_IDENTIFYING or (zipf(low) > 5.0 and low not in first):
+                continue
+            score = 0.6
+        elif word.islower() and not is_everyday(low) and ((low in first and zipf(low) < 5.0) or _rare(low, 3.5)):
+            score = 0.5
+        else:
+            continue
+        if i + 1 < len(tokens):
+            s2, e2, w2 = tokens[i + 1]
+            l2 = w2.lower()
+            same_case = w2[0].isupper() if word[0].isupper() else w2.islower()
+            if text[end:s2] == " " and same_case and not _acronym(w2):
+                if (l2 in name_data().last and not is_everyday(l2)) or _surname_like(l2):
+                    end = e2
+        out.append(Span(start, end, "PERSON", score))
     return out
 
 
@@ -1090,7 +1404,7 @@ def name_variants(ctx: Context) -> list[Span]:
 
 @recogniser("uk_place", types=["PLACE"])
 def uk_place(ctx: Context) -> list[Span]:
-    """UK towns, cities, counties and local-authority areas from the shipped GeoNames-based list; 0.8 multi-word, 0.7 single, 0.5-0.7 when the name is also an everyday word."""
+    """UK towns, cities, counties and local-authority areas from the shipped GeoNames-based list; 0.8 multi-word, 0.7 single, 0.5-0.7 when the name is also an everyday word; 0.55 in lines written all in lower case (automatic transcription) after "in", "from", ... or when rare."""
     automaton, _ = place_data()
     text = ctx.text
     out = []
@@ -1121,6 +1435,28 @@ def uk_place(ctx: Context) -> list[Span]:
             out.append(Span(start, end, "PLACE", 0.6))
         elif zipf(name.lower()) < 4.5:
             out.append(Span(start, end, "PLACE", 0.5))
+    # lower case, as automatic transcription writes: after "in", "from", "near", ..., or
+    # a name of several words, or one rare in English
+    low = ctx.lower
+    lines: dict[int, bool] = {}
+    for last_index, (name, multi) in place_lower_automaton().iter(low):
+        end = last_index + 1
+        start = end - len(name)
+        if not text[start:end].islower() or not ctx.whole_word(start, end):
+            continue
+        line = text.rfind("\n", 0, start) + 1
+        if line not in lines:  # only in lines written without capitals (after a speaker label)
+            stop = text.find("\n", start)
+            body = text[line : len(text) if stop < 0 else stop]
+            label = _LINE_LABEL.match(body)
+            body = body[label.end() :] if label else body
+            lines[line] = not any(c.isupper() for c in body[1:].replace(" I ", " "))
+        if not lines[line]:
+            continue
+        if end < len(text) and text[end] in "-'’" and end + 1 < len(text) and text[end + 1].isalpha():
+            continue
+        if ctx.previous_word(start) in LOCATIVES or multi or _rare(name, 2.5):
+            out.append(Span(start, end, "PLACE", 0.55))
     return out
 
 
@@ -1130,14 +1466,31 @@ _ORG_SUFFIX = re.compile(
     r"|City Council|County Council|Borough Council|District Council|Town Council|Parish Council|Council"
     r"|Family Hubs?|Primary School|Secondary School|Infant School|Junior School|High School|Academy"
     r"|Children['’]s Centre|Surgery|Medical Centre|Medical Practice|Health Centre|Hospitals?|Hospice"
-    r"|Partnership|Primary Care Network|PCN)\b"
+    r"|Partnership|Primary Care Network|PCN|Infirmary|University Health Board|Health Board"
+    r"|Health and Social Care Trust|Housing Association|Ltd|Limited|PLC|plc|LLP|LLC|Inc"
+    r"|(?:and|&)[ ]+Sons|&[ ]+Co)\b"
 )
+_COMPANY_SUFFIXES = {"Ltd", "Limited", "PLC", "plc", "LLP", "LLC", "Inc"}
+_DIRECTIONS = {"north", "south", "east", "west", "northern", "southern", "eastern", "western", "central"}
+# Suffixes that also end everyday phrases ("the Leisure Centre", "a Steering Group"): the
+# name needs a distinctive word before them (a place, a listed name or a rare word).
+# The last group names buildings: PLACE, not ORGANISATION.
+_ORG_WEAK_SUFFIX = re.compile(
+    r"\b(?:(Centre|Center|Church|Chapel|Mosque|Gurdwara|Mandir|Synagogue|Temple|College|Nursery"
+    r"|Foundation|Forum|Homes|Healthcare|Trust|Charity|Society|Association|Project|Service|Services"
+    r"|Group|Club|Team)|(House|Town Hall|Grange|Lodge|Hall|Court|Manor|Buildings|Estate))\b"
+)
+# "of"/"for" and a name after an organisation ("Council for Voluntary Service").
+_ORG_TAIL = re.compile(r"[ ]+(?:for|of)[ ]+[A-Z][\w'’-]*(?:[ ]+(?:and[ ]+|&[ ]+)?[A-Z][\w'’-]*){0,3}")
+_ORG_TAIL_AFTER = {"Council", "Forum", "Association", "Society", "Centre", "Trust", "Foundation", "Charity"}
+# A firm named after partners: "Smith, Fisher and Shah".
+_FIRM = re.compile(r"\b([A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)?),[ ]+([A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)?)[ ]+(?:and|&)[ ]+([A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)?)\b")
 _BOROUGH_OF = re.compile(
     r"\b(?:(?:The[ ]+)?(?:London|Royal|Metropolitan|County)[ ]+Borough|Borough|City)[ ]+of[ ]+"
     r"([A-Z][\w'’]*(?:-[\w'’]+)*(?:[ ]+(?:(?:and|upon|on|with)[ ]+)?[A-Z][\w'’]*(?:-[\w'’]+)*){0,3})"
     r"(?:[ ]+Council)?"
 )
-_ORG_GAPS = {" ", "-", " & ", " - ", "'s ", "’s "}
+_ORG_GAPS = {" ", "-", " & ", " - ", "'s ", "’s ", "' ", "’ "}
 _ORG_LINKS = {"and", "of", "upon", "on", "the", "for", "in", "with", "under", "by", "&"}
 _ORG_LEADING = {
     "the", "a", "an", "our", "this", "that", "their", "my", "your", "his", "her", "its",
@@ -1155,57 +1508,127 @@ GENERIC_ORG_WORDS = {
     "help", "best", "start", "alliance", "place", "system", "foundation", "acute",
     "specialist", "maternity", "neonatal", "and", "of", "&", "for", "st", "saint",
     "infant", "junior", "high", "school", "academy", "centre", "surgery", "practice",
-    "hub", "hubs", "unitary", "metropolitan", "combined", "authority", "london", "england",
+    "hub", "hubs", "unitary", "metropolitan", "combined", "authority", "england",
     "department", "executive", "cabinet", "full", "policy", "scrutiny", "main", "old",
     "big", "whole", "same", "other", "another", "both", "all", "every", "central", "north",
     "south", "east", "west", "northern", "southern", "eastern", "western", "upper", "lower",
 }  # fmt: skip
 
 
-@recogniser("org_pattern", types=["ORGANISATION"])
+def _distinctive(word: str) -> bool:
+    """A word that makes a name of an everyday phrase: a UK place, a listed name that is no
+    everyday word, or a word rare in English."""
+    low = word.lower()
+    if low in GENERIC_ORG_WORDS or low in _ORG_LINKS or low in ACRONYMS:
+        return False
+    if word in place_data()[1]:
+        return True
+    f, s = _classify(word)
+    if (f or s) and not is_everyday(low):
+        return True
+    return _rare(low.replace("'s", "").replace("’s", ""), 3.5)
+
+
+_ORG_STOP = {
+    "Centre", "Center", "Church", "Chapel", "Mosque", "Temple", "College", "Nursery", "Foundation",
+    "Forum", "Homes", "Trust", "Charity", "Society", "Association", "Project", "Service", "Services",
+    "Group", "Club", "Team", "House", "Hall", "Grange", "Lodge", "Court", "Manor", "Buildings", "Estate",
+    "Council", "Surgery", "Hospital", "Hospitals", "Infirmary", "Academy", "School", "Hub", "Hubs",
+}  # fmt: skip
+
+
+def _org_words_before(ctx: Context, pos: int, weak: bool = False) -> list[int]:
+    """Token indexes of up to five capitalised words (with links) right before ``pos``;
+    for a weak suffix, not across another organisation's suffix word."""
+    text, tokens = ctx.text, ctx.tokens
+    i = ctx.token_index(pos) - 1
+    chosen: list[int] = []  # token indexes, right to left
+    capitals = 0
+    while i >= 0 and capitals < 5:
+        start, end, word = tokens[i]
+        gap = text[end:pos]
+        if gap not in _ORG_GAPS and not (gap == ". " and word in ("St", "Dr")):
+            break
+        if weak and word in _ORG_STOP:
+            break
+        if word[0].isupper() or word.isupper():
+            chosen.append(i)
+            capitals += 1
+        elif word in _ORG_LINKS and chosen and gap == " " and not (weak and word == "the"):
+            chosen.append(i)
+        else:
+            break
+        pos = start
+        i -= 1
+    chosen.reverse()
+    while chosen and (tokens[chosen[0]][2].lower() in _ORG_LINKS or tokens[chosen[0]][2].lower() in _ORG_LEADING):
+        chosen.pop(0)
+    return chosen
+
+
+@recogniser("org_pattern", types=["ORGANISATION", "PLACE"])
 def org_pattern(ctx: Context) -> list[Span]:
-    """Named organisations: one to five capitalised words before "Council", "NHS Trust", "ICB", "Surgery", "Hospital", "Family Hub", ...; "London Borough of ..."; 0.85."""
+    """Named organisations: one to five capitalised words before "Council", "NHS Trust", "ICB", "Surgery", "Hospital", "Family Hub", "Ltd", ...; "London Borough of ..."; 0.85. Before "Centre", "Church", "Trust", ... (0.7) and buildings ("... House", PLACE 0.6) only with a distinctive word."""
     text, tokens = ctx.text, ctx.tokens
     places = None
     out = []
+    for m in _ORG_WEAK_SUFFIX.finditer(text):
+        chosen = _org_words_before(ctx, m.start(), weak=True)
+        if chosen and ctx.sentence_start(tokens[chosen[0]][0]) and len(chosen) > 1:
+            first = tokens[chosen[0]][2]
+            if zipf(first.lower()) >= 4.5 and not _distinctive(first) and first not in ("St", "Saint"):
+                chosen.pop(0)
+        words = [tokens[x][2] for x in chosen]
+        if not any(_distinctive(w) for w in words):
+            continue
+        end = m.end()
+        if m.group(1) in _ORG_TAIL_AFTER:
+            tail = _ORG_TAIL.match(text, end)
+            if tail:
+                end = tail.end()
+        if m.group(2):
+            out.append(Span(tokens[chosen[0]][0], end, "PLACE", 0.6))
+        else:
+            out.append(Span(tokens[chosen[0]][0], end, "ORGANISATION", 0.7))
+    for m in _FIRM.finditer(text):
+        last = name_data().last
+        parts = [re.sub(r"['’]s$", "", m.group(k).lower()) for k in (1, 2, 3)]
+        if all(all(p in last for p in part.split("-")) for part in parts):
+            out.append(Span(m.start(), m.end(), "ORGANISATION", 0.75))
     for m in _ORG_SUFFIX.finditer(text):
-        i = ctx.token_index(m.start()) - 1
-        pos = m.start()
-        chosen: list[int] = []  # token indexes, right to left
-        capitals = 0
-        while i >= 0 and capitals < 5:
-            start, end, word = tokens[i]
-            gap = text[end:pos]
-            if gap not in _ORG_GAPS and not (gap == ". " and word in ("St", "Dr")):
-                break
-            if word[0].isupper() or word.isupper():
-                chosen.append(i)
-                capitals += 1
-            elif word in _ORG_LINKS and chosen and gap == " ":
-                chosen.append(i)
-            else:
-                break
-            pos = start
-            i -= 1
-        chosen.reverse()
-        while chosen and (
-            tokens[chosen[0]][2].lower() in _ORG_LINKS or tokens[chosen[0]][2].lower() in _ORG_LEADING
-        ):
-            chosen.pop(0)
+        chosen = _org_words_before(ctx, m.start())
+        if m.group() in _COMPANY_SUFFIXES or m.group().endswith(("Sons", "Co")):
+            # "Trevor Lewis of Robinson Ltd": a company's name has no "of" or "the" in it
+            cut = [k for k, x in enumerate(chosen) if tokens[x][2] in _ORG_LINKS and tokens[x][2] not in ("and", "&")]
+            if cut:
+                chosen = chosen[cut[-1] + 1 :]
         if chosen and ctx.sentence_start(tokens[chosen[0]][0]):
             first = tokens[chosen[0]][2]
             if places is None:
                 places = place_data()[1]
-            if zipf(first.lower()) >= 4.5 and first not in places and first.lower() not in GENERIC_ORG_WORDS:
+            company = m.group() in _COMPANY_SUFFIXES or m.group().endswith(("Sons", "Co"))
+            if (
+                zipf(first.lower()) >= 4.5 and first not in places and first.lower() not in GENERIC_ORG_WORDS
+                and not (company and first.lower() in name_data().last)
+            ):
                 chosen.pop(0)  # "Yesterday Hollinsbridge Council ..."
                 while chosen and tokens[chosen[0]][2].lower() in _ORG_LINKS:
                     chosen.pop(0)
         if not chosen:
             continue
         words = [tokens[x][2].lower() for x in chosen]
-        if all(w in GENERIC_ORG_WORDS or w in _ORG_LINKS for w in words):
-            continue
-        out.append(Span(tokens[chosen[0]][0], m.end(), "ORGANISATION", 0.85))
+        capitals = sum(1 for x in chosen if tokens[x][2][0].isupper())
+        regional = m.group().endswith(("Health Board", "Social Care Trust")) and any(w in _DIRECTIONS for w in words)
+        company = m.group() in _COMPANY_SUFFIXES or m.group().endswith(("Sons", "Co"))
+        surname = company and any(w in name_data().last for w in words)
+        if all(w in GENERIC_ORG_WORDS or w in _ORG_LINKS for w in words) and capitals < 3 and not (regional or surname):
+            continue  # "the County Council"; but "Western Health and Social Care Trust", "West and Sons"
+        end = m.end()
+        if m.group() == "Council":
+            tail = _ORG_TAIL.match(text, end)
+            if tail:
+                end = tail.end()
+        out.append(Span(tokens[chosen[0]][0], end, "ORGANISATION", 0.85))
     for m in _BOROUGH_OF.finditer(text):
         name = m.group(1).split()
         if all(w.lower() in GENERIC_ORG_WORDS for w in name):
@@ -1221,6 +1644,36 @@ def org_pattern(ctx: Context) -> list[Span]:
 # ---------------------------------------------------------------------------
 # Catch-all, register, optional spaCy
 # ---------------------------------------------------------------------------
+
+
+PLACE_PREFIXES = {
+    "Lake", "Port", "New", "East", "West", "North", "South", "Upper", "Lower", "Great", "Little",
+    "Old", "Mount", "Fort", "County",
+}  # fmt: skip
+
+
+@recogniser("place_context", types=["PLACE"], phase=3)
+def place_context(ctx: Context) -> list[Span]:
+    """"Lake", "Port", "New", "East", ..., "County" before a name or a rare capitalised word ("Port Carly", "East Marie", "County Tyrone"); PLACE 0.5."""
+    text, tokens = ctx.text, ctx.tokens
+    names = name_data()
+    places = place_data()[1]
+    out = []
+    for i in range(len(tokens) - 1):
+        start, end, word = tokens[i]
+        if word not in PLACE_PREFIXES:
+            continue
+        s2, e2, w2 = tokens[i + 1]
+        if text[end:s2] != " " or not w2[0].isupper() or _acronym(w2):
+            continue
+        l2 = w2.lower()
+        if l2 in GENERIC_ORG_WORDS or l2 in MONTHS or l2 in DAYS or l2 in NON_NAME_TAIL or l2 in NOT_ALONE:
+            continue
+        if l2 in NOT_IDENTIFYING or l2 in TITLES or l2 in ACRONYMS:
+            continue
+        if w2 in places or ((l2 in names.first or l2 in names.last) and not is_everyday(l2)) or _rare(l2):
+            out.append(Span(start, e2, "PLACE", 0.5))
+    return out
 
 
 @recogniser("capitalised_token", types=["PERSON"], phase=3)
