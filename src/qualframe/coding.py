@@ -37,6 +37,13 @@ def in_context(text: str, start: int, end: int, width: int = 40) -> str:
     return f"…{before}[{text[start:end]}]{after}…"
 
 
+def _loose_matches(text: str, quote: str, flags: int = 0) -> list[tuple[int, int]]:
+    """Matches that may differ in white space and in curly versus straight quotation marks."""
+    pattern = r"\s+".join(re.escape(word) for word in quote.translate(_QUOTE_MARKS).split())
+    folded = text.translate(_QUOTE_MARKS)  # same length: offsets still point into text
+    return [(m.start(), m.end()) for m in re.finditer(pattern, folded, flags)]
+
+
 def find_quote(text: str, quote: str) -> list[Match]:
     """Every place ``quote`` occurs in ``text``.
 
@@ -52,9 +59,7 @@ def find_quote(text: str, quote: str) -> list[Match]:
         spans.append((at, at + len(quote)))
         at = text.find(quote, at + 1)
     if not spans:
-        pattern = r"\s+".join(re.escape(word) for word in quote.translate(_QUOTE_MARKS).split())
-        folded = text.translate(_QUOTE_MARKS)  # same length: offsets still point into text
-        spans = [(m.start(), m.end()) for m in re.finditer(pattern, folded)]
+        spans = _loose_matches(text, quote)
     return [Match(s, e, in_context(text, s, e)) for s, e in spans]
 
 
@@ -64,14 +69,7 @@ def locate_quote(text: str, quote: str, source_name: str) -> tuple[int, int]:
     if len(matches) == 1:
         return matches[0].start, matches[0].end
     if not matches:
-        loose = [
-            Match(m.start(), m.end(), in_context(text, m.start(), m.end()))
-            for m in re.finditer(
-                r"\s+".join(re.escape(w) for w in quote.translate(_QUOTE_MARKS).split()),
-                text.translate(_QUOTE_MARKS),
-                flags=re.IGNORECASE,
-            )
-        ][:5]
+        loose = [Match(s, e, in_context(text, s, e)) for s, e in _loose_matches(text, quote, re.IGNORECASE)[:5]]
         hint = "".join(f"\n  {m.start}-{m.end}: {m.context}" for m in loose)
         hint = f"; similar text (different capitals):{hint}" if loose else ""
         raise NotFound(f"quote not found in source '{source_name}'{hint}")

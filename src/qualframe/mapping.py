@@ -28,6 +28,7 @@ from .project import Project, get_or_create_user
 from .sources import source_by_name
 from .store import (
     DEFAULT_FACTOR_LEVELS,
+    Case,
     JUDGEMENTS,
     POLARITIES,
     Change,
@@ -446,8 +447,6 @@ def _evidence(session: Session, factor: Factor) -> tuple[list[str], list[dict[st
         .join(Source, Coding.source_id == Source.id)
         .where((Coding.id.in_(chosen)) | (Coding.code_id.in_(code_ids)))
     ).all()
-    from .store import Case
-
     case_names = dict(session.execute(select(Case.id, Case.name)).all())
     quotes: dict[tuple[str, int, int], dict[str, Any]] = {}
     for cid, start, end, code_id, source_id, name, text, case_id in rows:

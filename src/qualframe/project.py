@@ -130,7 +130,8 @@ def find_project_root(start: Path | str | None = None) -> Path:
     )
 
 
-def _alembic_config(connection) -> Config:  # type: ignore[no-untyped-def]
+def _alembic_config(connection=None) -> Config:  # type: ignore[no-untyped-def]
+    """Alembic's settings, made in code: the migrations ship inside the package."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
@@ -138,9 +139,7 @@ def _alembic_config(connection) -> Config:  # type: ignore[no-untyped-def]
 
 
 def head_revision() -> str:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    head = ScriptDirectory.from_config(config).get_current_head()
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
     assert head is not None
     return head
 
@@ -236,9 +235,7 @@ def open_project(path: Path | str | None = None, *, upgrade: bool = True) -> Pro
 
 
 def _known_revisions() -> set[str]:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    return {rev.revision for rev in ScriptDirectory.from_config(config).walk_revisions()}
+    return {rev.revision for rev in ScriptDirectory.from_config(_alembic_config()).walk_revisions()}
 
 
 def backup_sqlite(project: Project, reason: str = "backup") -> Path:

@@ -80,10 +80,6 @@ def import_file(
 ) -> str:
     """Import one file as a source named after its stem; returns the source's name."""
     path = Path(path)
-    if not path.exists():
-        raise ImportRefused(path.name, "file not found")
-    if path.is_dir():
-        raise ImportRefused(path.name, "is a folder, not a file")
     transcript, original = read_transcript(path, max_bytes=max_bytes)
     name = name or path.stem
     digest = hashlib.sha256(original).hexdigest()
