@@ -4,7 +4,6 @@ on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import pytest
 import yaml

@@ -21,7 +21,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from . import vocabularies as vocab
-from .codebook import code_by_path, code_path, code_tree
+from .codebook import code_by_path, code_tree
 from .coding import speaker_at
 from .errors import InvalidInput, NotFound
 from .project import Project, get_or_create_user

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 from sqlalchemy import select, text as sql
-from sqlalchemy.orm import Session
 
 from ..errors import QualframeError
 from ..project import BACKUP_DIR, Project
