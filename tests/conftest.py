@@ -22,6 +22,8 @@ import pytest
 
 import qualframe as qf
 
+pytest_plugins = ["webkit"]
+
 
 def _pg_bin(name: str) -> str | None:
     found = shutil.which(name)

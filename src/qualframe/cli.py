@@ -56,6 +56,8 @@ anonymise_app = typer.Typer(
 )
 register_app = typer.Typer(help="The project's register of known identifiers (participants, their organisations).")
 app.add_typer(anonymise_app, name="anonymise")
+users_app = typer.Typer(help="Team accounts for the web workbench (team mode). Without a subcommand: list them.")
+app.add_typer(users_app, name="users")
 anonymise_app.add_typer(register_app, name="register")
 
 out = Console(soft_wrap=True)
@@ -1156,6 +1158,100 @@ def demo(
     from .demo import build_demo
 
     build_demo(out_dir, console=out)
+
+
+@app.command()
+@handles_errors
+def serve(
+    project: ProjectOpt = None,
+    host: Annotated[str, typer.Option(help="Address to listen on (single-user mode: this computer only).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port (default: a free one).")] = 0,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open a browser.")] = False,
+    team: Annotated[bool, typer.Option("--team", help="Team mode: accounts and roles (PostgreSQL projects).")] = False,
+    coder: CoderOpt = None,
+) -> None:
+    """Open the web workbench: read and code transcripts, chart the matrix, review, map."""
+    from .web.serve import serve as run
+
+    with opened(project) as proj:
+        run(proj, host=host, port=port, team=team, user=default_coder(coder), open_browser=not no_browser,
+            announce=lambda line: print(line, flush=True))
+
+
+def _new_password(password: str | None) -> str:
+    if password is not None:
+        return password
+    return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@users_app.callback(invoke_without_command=True)
+@handles_errors
+def users_list(ctx: typer.Context, project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
+    """List the team's accounts."""
+    if ctx.invoked_subcommand:
+        return
+    from . import accounts
+
+    with opened(project) as proj:
+        rows = accounts.list_accounts(proj)
+    print_rows(rows, as_json, [("Name", lambda r: r["name"]), ("Role", lambda r: r["role"]),
+                               ("Active", lambda r: "yes" if r["active"] else "no")], title="Accounts")
+
+
+PasswordOpt = Annotated[
+    Optional[str],
+    typer.Option("--password", help="The password (default: asked for, not echoed); at least 10 characters."),
+]
+
+
+@users_app.command("add")
+@handles_errors
+def users_add(
+    name: str,
+    role: Annotated[str, typer.Option(help="owner, coder or viewer.")] = "coder",
+    password: PasswordOpt = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Add an account (owner: everything; coder: code and edit; viewer: read and download)."""
+    from . import accounts
+
+    accounts.check_role(role)
+    with opened(project) as proj:
+        accounts.add_account(proj, name, _new_password(password), role)
+    out.print(f"Added {name} ({role}).")
+
+
+@users_app.command("role")
+@handles_errors
+def users_role(name: str, role: str, project: ProjectOpt = None) -> None:
+    """Change an account's role; it applies from the account's next request."""
+    from . import accounts
+
+    with opened(project) as proj:
+        accounts.set_role(proj, name, role)
+    out.print(f"{name} is now {role}.")
+
+
+@users_app.command("password")
+@handles_errors
+def users_password(name: str, password: PasswordOpt = None, project: ProjectOpt = None) -> None:
+    """Set a new password (signs the account out everywhere)."""
+    from . import accounts
+
+    with opened(project) as proj:
+        accounts.set_password(proj, name, _new_password(password))
+    out.print(f"Password of {name} changed.")
+
+
+@users_app.command("deactivate")
+@handles_errors
+def users_deactivate(name: str, project: ProjectOpt = None) -> None:
+    """Stop an account signing in (its codings keep its name)."""
+    from . import accounts
+
+    with opened(project) as proj:
+        accounts.deactivate(proj, name)
+    out.print(f"{name} can no longer sign in.")
 
 
 def main() -> None:

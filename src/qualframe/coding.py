@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session, joinedload
 
 from .codebook import code_by_path, code_path, code_tree, join_path, split_path
 from .errors import InvalidInput, NotFound
-from .memos import add_note
+from .memos import add_note, delete_notes
 from .project import Project, get_or_create_user
 from .sources import source_by_name
-from .store import Coding, Note, Source, Turn, new_guid, utcnow
+from .store import Coding, Note, Source, Turn, User, new_guid, utcnow
 from .tabular import cell_text, column_index, read_table, write_csv
 
 CODINGS_COLUMNS = ("source", "start", "end", "code", "coder", "memo")
@@ -309,3 +309,98 @@ def export_codings(project: Project, path: Path | str) -> int:
         ([r["source"], r["start"], r["end"], r["code"], r["coder"], r["memo"] or "", r["case"] or "", r["speaker"] or "", r["text"]] for r in rows),
     )
     return len(rows)
+
+
+# --- working on one coding (the web reader names codings by GUID) ----------------------
+
+
+def _coding_by_guid(session: Session, guid: str) -> Coding:
+    coding = session.scalar(select(Coding).where(Coding.guid == guid))
+    if coding is None:
+        raise NotFound("that coding no longer exists (someone may have removed it): reload the transcript")
+    return coding
+
+
+def remove_coding(project: Project, guid: str) -> dict[str, int]:
+    """Remove one coding and its memos; returns the span it covered."""
+    with project.session() as s:
+        coding = _coding_by_guid(s, guid)
+        span = {"start": coding.start, "end": coding.end}
+        delete_notes(s, "coding", [coding.id])
+        s.delete(coding)
+        return span
+
+
+def recode(project: Project, guid: str, code: str) -> dict[str, int]:
+    """Move one coding to another code, keeping its span, coder and memos."""
+    with project.session() as s:
+        coding = _coding_by_guid(s, guid)
+        target = code_by_path(s, code)
+        clash = s.scalar(
+            select(Coding.id).where(
+                Coding.source_id == coding.source_id, Coding.start == coding.start, Coding.end == coding.end,
+                Coding.code_id == target.id, Coding.coder_id == coding.coder_id, Coding.id != coding.id,
+            )
+        )
+        if clash is not None:
+            raise InvalidInput(f"this passage is already coded '{code}' by the same coder")
+        coding.code_id = target.id
+        return {"start": coding.start, "end": coding.end}
+
+
+def memo_on_coding(project: Project, guid: str, text: str, *, author: str) -> dict[str, int]:
+    """Add a memo to one coding."""
+    with project.session() as s:
+        coding = _coding_by_guid(s, guid)
+        add_note(s, "coding", coding.id, text, author=get_or_create_user(s, author))
+        return {"start": coding.start, "end": coding.end}
+
+
+def transcript(project: Project, source: str, *, within: tuple[int, int] | None = None) -> dict[str, Any]:
+    """A source as a reader shows it: text, turns, and its codings with code path and colour.
+
+    With ``within``, only the codings overlapping that span (for redrawing part of a page).
+    """
+    with project.session() as s:
+        src = source_by_name(s, source)
+        paths = {c.id: (p, c.colour) for c, p, _ in code_tree(s)}
+        query = (
+            select(Coding.id, Coding.guid, Coding.start, Coding.end, Coding.code_id, User.name)
+            .join(User, User.id == Coding.coder_id)
+            .where(Coding.source_id == src.id)
+        )
+        if within is not None:
+            query = query.where(Coding.end > within[0], Coding.start < within[1])
+        rows = s.execute(query.order_by(Coding.start, Coding.end, Coding.id)).all()
+        memo_rows = s.execute(
+            select(Note.target_id, Note.text)
+            .where(Note.target_type == "coding", Note.target_id.in_([r.id for r in rows]))
+            .order_by(Note.id)
+        ).all()
+        memos: dict[int, list[str]] = {}
+        for target_id, text in memo_rows:
+            memos.setdefault(target_id, []).append(text)
+        turns = s.execute(
+            select(Turn.speaker, Turn.start, Turn.end, Turn.time_start).where(Turn.source_id == src.id).order_by(Turn.start)
+        ).all()
+        return {
+            "name": src.name,
+            "guid": src.guid,
+            "coding_count": s.scalar(select(func.count(Coding.id)).where(Coding.source_id == src.id)),
+            "case": src.case.name if src.case else None,
+            "anonymised": src.anonymised_at is not None,
+            "text": src.plain_text,
+            "turns": [{"speaker": t.speaker, "start": t.start, "end": t.end, "time": t.time_start} for t in turns],
+            "codings": [
+                {
+                    "guid": r.guid,
+                    "start": r.start,
+                    "end": r.end,
+                    "code": paths[r.code_id][0],
+                    "colour": paths[r.code_id][1],
+                    "coder": r.name,
+                    "memos": memos.get(r.id, []),
+                }
+                for r in rows
+            ],
+        }

@@ -30,3 +30,11 @@ class NotFound(QualframeError):
 
 class InvalidInput(QualframeError):
     """A value, row or field that does not make sense; the message says where."""
+
+
+class Conflict(QualframeError):
+    """An edit made from a stale copy: someone else changed the item first."""
+
+
+class NotAllowed(QualframeError):
+    """The signed-in person's role does not allow this action."""

@@ -19,13 +19,13 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, event, inspect, select
+from sqlalchemy import create_engine, event, inspect, select, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .errors import ProjectNotFound, QualframeError
-from .store import ProjectInfo, User, get_or_create_named, new_guid
+from .store import ProjectInfo, Revision, User, get_or_create_named, new_guid
 
 MARKER = "qualframe.toml"
 SQLITE_NAME = "qualframe.sqlite"
@@ -41,6 +41,9 @@ class Project:
         self.database_url = database_url
         self.engine = _make_engine(database_url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        event.listen(self._sessions, "after_flush", _note_change)
+        event.listen(self._sessions, "do_orm_execute", _note_statement_change)
+        event.listen(self._sessions, "before_commit", _count_change)
 
     @property
     def is_sqlite(self) -> bool:
@@ -59,6 +62,11 @@ class Project:
         finally:
             session.close()
 
+    def revision(self) -> int:
+        """How many transactions have changed the project: open views refresh when it moves."""
+        with self.engine.connect() as connection:
+            return connection.execute(select(Revision.number).where(Revision.id == 1)).scalar() or 0
+
     def info(self) -> dict[str, str]:
         with self.session() as s:
             return {row.key: row.value for row in s.scalars(select(ProjectInfo))}
@@ -74,6 +82,22 @@ class Project:
 
     def __repr__(self) -> str:
         return f"Project({str(self.root)!r})"
+
+
+def _note_change(session: Session, _context: object) -> None:
+    if session.new or session.dirty or session.deleted:
+        session.info["changed"] = True
+
+
+def _note_statement_change(state) -> None:  # type: ignore[no-untyped-def]
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info["changed"] = True
+
+
+def _count_change(session: Session) -> None:
+    if session.info.pop("changed", False) or session.new or session.dirty or session.deleted:
+        session.execute(update(Revision).where(Revision.id == 1).values(number=Revision.number + 1))
+        session.info.pop("changed", None)
 
 
 def _make_engine(url: str) -> Engine:

@@ -93,3 +93,12 @@ def delete_source(project: Project, name: str) -> None:
         delete_notes(s, "source", [source.id])
         s.delete(source)
 
+
+
+def name_of(project: Project, guid: str) -> str:
+    """The name of the source with this GUID (the web workbench's addresses use GUIDs)."""
+    with project.session() as s:
+        name = s.scalar(select(Source.name).where(Source.guid == guid))
+        if name is None:
+            raise NotFound("no such source (it may have been deleted): go back to the list of sources")
+        return name

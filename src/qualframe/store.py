@@ -91,6 +91,7 @@ class Case(GuidMixin, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # see bump_version
 
     sources: Mapped[list["Source"]] = relationship(back_populates="case")
     values: Mapped[list["CaseValue"]] = relationship(
@@ -195,6 +196,7 @@ class Code(GuidMixin, Base):
     colour: Mapped[str] = mapped_column(String(16), default="")
     origin: Mapped[str] = mapped_column(String(16), default="inductive")
     position: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     parent: Mapped["Code | None"] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list["Code"]] = relationship(
@@ -255,6 +257,7 @@ class Summary(Base):
     text: Mapped[str] = mapped_column(Text)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 # --- Behaviour Change Wheel mapping (stage 7: map and interpret) -------------------
@@ -274,6 +277,7 @@ class Factor(GuidMixin, Base):
     amenable: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class FactorCode(Base):
@@ -388,3 +392,71 @@ class AnonMention(Base):
     decision: Mapped[str] = mapped_column(String(16), default="inherit")
 
     entity: Mapped[AnonEntity] = relationship()
+
+
+# --- working together (the web workbench): edit versions, a change counter, team accounts ---
+
+
+def bump_version(session: Session, row: Base, expected: int | None, what: str) -> None:
+    """Refuse an edit made from a stale copy of ``row``, then count the edit.
+
+    ``expected`` is the version the editor saw (None: no check, as in the CLI). The
+    UPDATE carries the check, so of two concurrent edits from the same version the
+    second finds no row to update and is refused; nothing is silently overwritten.
+    """
+    from sqlalchemy import update
+
+    from .errors import Conflict
+
+    model = type(row)
+    keys = [getattr(model, column.key) == getattr(row, column.key) for column in model.__mapper__.primary_key]
+    session.flush()
+    statement = update(model).where(*keys).values(version=model.version + 1)
+    if expected is not None:
+        statement = statement.where(model.version == expected)
+    if session.execute(statement.execution_options(synchronize_session=False)).rowcount == 0:
+        raise Conflict(
+            f"{what} was changed by someone else after you opened it; "
+            "your edit was not saved: reload to see their version, then edit again"
+        )
+    session.refresh(row, ["version"])
+
+
+class Revision(Base):
+    """One row counting committed changes, so open views know when to refresh."""
+
+    __tablename__ = "revision"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+ROLES = ("viewer", "coder", "owner")  # each may do what the ones before it may
+
+
+class Account(Base):
+    """A team member who may sign in to the web workbench (team mode only)."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (CheckConstraint("role IN ('viewer','coder','owner')", name="ck_account_role"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class LoginSession(Base):
+    """A signed-in browser. Only a hash of the cookie's secret is stored."""
+
+    __tablename__ = "login_sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,12 @@
+"""The anonymise page (being built)."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from ..routing import Visit, page
+
+
+@page("/anonymise")
+def anonymise_page(visit: Visit) -> Response:
+    return visit.render("placeholder.html", title="anonymise")

@@ -1,0 +1,12 @@
+"""The bcw page (being built)."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from ..routing import Visit, page
+
+
+@page("/bcw")
+def bcw_page(visit: Visit) -> Response:
+    return visit.render("placeholder.html", title="bcw")

@@ -1,0 +1,187 @@
+"""The transcript reader: speaker turns, coding stripes, and coding by selecting text.
+
+The page is laid out here from the library's ``coding.transcript``: the text is cut
+into blocks (a speaker's turn, or a paragraph outside the turns) and each block into
+segments at every coding boundary, so that a selection in the browser maps back to
+exact character offsets (each segment carries its own offset).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.responses import HTMLResponse, Response
+
+from ... import codebook, coding, sources
+from ...errors import InvalidInput
+from ..routing import TEMPLATES, Visit, page
+
+
+@dataclass
+class Segment:
+    start: int
+    text: str
+    codings: list[str]
+
+
+@dataclass
+class Stripe:
+    coding: dict[str, Any]
+    lane: int
+    top: float
+    height: float
+    starts_here: bool
+
+
+@dataclass
+class Block:
+    start: int
+    end: int
+    speaker: str | None
+    time: float | None
+    segments: list[Segment] = field(default_factory=list)
+    stripes: list[Stripe] = field(default_factory=list)
+
+    @property
+    def lanes(self) -> int:
+        return max((s.lane for s in self.stripes), default=-1) + 1
+
+
+def _paragraphs(text: str, start: int, end: int, next_speaker: str | None) -> list[tuple[int, int]]:
+    """Text outside the turns (titles, notes), minus the label that opens the next turn."""
+    region = text[start:end]
+    if next_speaker:
+        at = region.rfind(next_speaker)
+        if at != -1 and not region[at + len(next_speaker):].strip(" \t\n:*)]"):
+            end = start + at
+    spans = []
+    for match in re.finditer(r"[^\n]+", text[start:end]):
+        line = match.group()
+        if line.strip(" \t:*"):
+            left = len(line) - len(line.lstrip())
+            spans.append((start + match.start() + left, start + match.start() + len(line.rstrip())))
+    return spans
+
+
+def block_spans(text: str, turns: list[dict[str, Any]]) -> list[tuple[int, int, str | None, float | None]]:
+    spans: list[tuple[int, int, str | None, float | None]] = []
+    position = 0
+    for turn in turns:
+        if turn["start"] > position:
+            spans += [(s, e, None, None) for s, e in _paragraphs(text, position, turn["start"], turn["speaker"])]
+        if turn["end"] > turn["start"]:
+            spans.append((turn["start"], turn["end"], turn["speaker"], turn["time"]))
+        position = max(position, turn["end"])
+    if position < len(text):
+        spans += [(s, e, None, None) for s, e in _paragraphs(text, position, len(text), None)]
+    return spans
+
+
+def layout(text: str, spans: list[tuple[int, int, str | None, float | None]], codings: list[dict[str, Any]]) -> list[Block]:
+    """Blocks with their segments and stripes; codings sorted by start."""
+    blocks = []
+    waiting = sorted(codings, key=lambda c: (c["start"], c["end"]))
+    next_index = 0
+    active: list[dict[str, Any]] = []
+    for start, end, speaker, time in spans:
+        while next_index < len(waiting) and waiting[next_index]["start"] < end:
+            active.append(waiting[next_index])
+            next_index += 1
+        active = [c for c in active if c["end"] > start]
+        here = [c for c in active if c["start"] < end]
+        block = Block(start, end, speaker, time)
+        cuts = sorted({start, end, *(c["start"] for c in here if start < c["start"] < end),
+                       *(c["end"] for c in here if start < c["end"] < end)})
+        for a, b in zip(cuts, cuts[1:]):
+            block.segments.append(Segment(a, text[a:b], [c["guid"] for c in here if c["start"] <= a and c["end"] >= b]))
+        lane_ends: list[int] = []
+        length = max(end - start, 1)
+        for c in here:
+            top, bottom = max(c["start"], start), min(c["end"], end)
+            lane = next((i for i, last in enumerate(lane_ends) if last <= top), len(lane_ends))
+            if lane == len(lane_ends):
+                lane_ends.append(bottom)
+            else:
+                lane_ends[lane] = bottom
+            block.stripes.append(Stripe(c, lane, 100 * (top - start) / length, 100 * (bottom - top) / length,
+                                        c["start"] >= start))
+        blocks.append(block)
+    return blocks
+
+
+def _codebook_for_picker(visit: Visit) -> list[dict[str, Any]]:
+    return [
+        {"path": c["path"], "name": c["name"], "colour": c["colour"], "depth": c["depth"], "definition": c["definition"]}
+        for c in codebook.list_codes(visit.project)
+    ]
+
+
+@page("/sources/{guid}")
+def read(visit: Visit, guid: str) -> Response:
+    name = sources.name_of(visit.project, guid)
+    data = coding.transcript(visit.project, name)
+    blocks = layout(data["text"], block_spans(data["text"], data["turns"]), data["codings"])
+    return visit.render(
+        "reader/page.html", source=data, blocks=blocks, codes=_codebook_for_picker(visit),
+        coding_count=data["coding_count"],
+    )
+
+
+def _blocks_response(visit: Visit, name: str, span: tuple[int, int], message: str) -> Response:
+    """Only the blocks a change touched, for the page to swap in (keeps coding fast)."""
+    outline = coding.transcript(visit.project, name, within=span)
+    spans = [s for s in block_spans(outline["text"], outline["turns"]) if s[1] > span[0] and s[0] < span[1]]
+    if spans:
+        data = coding.transcript(visit.project, name, within=(spans[0][0], spans[-1][1]))
+        blocks = layout(data["text"], spans, data["codings"])
+    else:
+        blocks = []
+    html = TEMPLATES.get_template("reader/_blocks.html").render(
+        blocks=blocks, source=outline, who=visit.who, message=message
+    )
+    response = HTMLResponse(html)
+    response.headers["X-Qualframe-Revision"] = str(visit.project.revision())
+    return response
+
+
+def _span(visit: Visit) -> tuple[int, int]:
+    try:
+        return int(visit.field("start")), int(visit.field("end"))
+    except ValueError:
+        raise InvalidInput("the selection's start and end must be whole numbers") from None
+
+
+@page("/sources/{guid}/codings", methods=("POST",), role="coder")
+def apply_code(visit: Visit, guid: str) -> Response:
+    name = sources.name_of(visit.project, guid)
+    start, end = _span(visit)
+    code = visit.field("code").strip()
+    if visit.field("create", "") == "1" and code:
+        codebook.add_code(visit.project, code, create_parents=True)
+    memo = visit.field("memo", "").strip() or None
+    coding.code_text(visit.project, name, code, start=start, end=end, coder=visit.who.user, memo=memo)
+    return _blocks_response(visit, name, (start, end), f"Coded as {code}.")
+
+
+@page("/sources/{guid}/codings/{coding_guid}/delete", methods=("POST",), role="coder")
+def remove(visit: Visit, guid: str, coding_guid: str) -> Response:
+    name = sources.name_of(visit.project, guid)
+    span = coding.remove_coding(visit.project, coding_guid)
+    return _blocks_response(visit, name, (span["start"], span["end"]), "Coding removed.")
+
+
+@page("/sources/{guid}/codings/{coding_guid}/recode", methods=("POST",), role="coder")
+def recode(visit: Visit, guid: str, coding_guid: str) -> Response:
+    name = sources.name_of(visit.project, guid)
+    code = visit.field("code").strip()
+    span = coding.recode(visit.project, coding_guid, code)
+    return _blocks_response(visit, name, (span["start"], span["end"]), f"Recoded as {code}.")
+
+
+@page("/sources/{guid}/codings/{coding_guid}/memo", methods=("POST",), role="coder")
+def memo(visit: Visit, guid: str, coding_guid: str) -> Response:
+    name = sources.name_of(visit.project, guid)
+    span = coding.memo_on_coding(visit.project, coding_guid, visit.field("memo"), author=visit.who.user)
+    return _blocks_response(visit, name, (span["start"], span["end"]), "Memo added.")
