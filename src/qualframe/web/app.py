@@ -85,7 +85,8 @@ class SignInGate:
         return response
 
     def _refuse(self, request: Request) -> Response:
-        if self.team and request.method == "GET" and request.headers.get("HX-Request") != "true":
+        wants_page = "text/html" in request.headers.get("accept", "") and request.headers.get("HX-Request") != "true"
+        if self.team and request.method == "GET" and wants_page:
             return RedirectResponse("/login?" + urlencode({"next": request.url.path}), status_code=303)
         if self.team:
             return message_response(request, None, "Sign in first.", 401)
@@ -130,7 +131,11 @@ async def login(request: Request) -> Response:
                 set_session_cookie(response, state.cookie, secret, request)
                 response.delete_cookie("qualframe_login")
                 return response
-    form_token = secrets.token_urlsafe(32)
+    # one token per browser: a second GET (a favicon's redirect, another tab) must not
+    # invalidate the form already shown
+    form_token = request.cookies.get("qualframe_login", "")
+    if len(form_token) < 32:
+        form_token = secrets.token_urlsafe(32)
     html = TEMPLATES.get_template("login.html").render(
         csrf=form_token, next=next_path, error=error, project_name=state.project_name, navigation=[], who=None,
         team=True, path="/login",
