@@ -84,3 +84,14 @@ def test_stripe_opens_the_coding_to_memo_recode_and_remove(server, new_page):
     page.get_by_role("button", name="Remove coding").click()
     expect(page.locator(".stripe")).to_have_count(0)
     assert coding.list_codings(server.project) == []
+
+
+def test_overview_shows_the_study_and_its_progress(server, new_page, backend):
+    page = new_page()
+    page.goto(server.opening("/"))
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+    expect(page.locator("ol.stages li.done")).to_contain_text(["Import transcripts", "Cases and attributes", "Codebook"])
+    expect(page.get_by_role("link", name="P01")).to_be_visible()
+    expect(page.locator("ul.tree")).to_contain_text("Funding")
+    screenshot(page, f"overview-{backend}")
+    check_accessibility(page)

@@ -10,6 +10,10 @@ from ...mapping import list_factors
 from ..routing import Visit, page
 
 
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
 def progress(visit: Visit) -> dict:
     """Counts for each stage of the method, read through the library."""
     project = visit.project
@@ -18,17 +22,18 @@ def progress(visit: Visit) -> dict:
     summaries = chart.list_summaries(project)
     anonymisation = review.status(project)
     factors = list_factors(project)
+    case_rows = cases.list_cases(project)
     codings = sum(code["codings"] for code in code_rows)
     anonymised = sum(1 for s in source_rows if s["anonymised_at"])
     stages = [
-        ("Import transcripts", bool(source_rows), f"{len(source_rows)} sources", "/sources"),
+        ("Import transcripts", bool(source_rows), plural(len(source_rows), "source"), "/sources"),
         ("Anonymise", bool(source_rows) and anonymised == len(source_rows),
-         f"{anonymised} of {len(source_rows)} sources anonymised", "/anonymise"),
-        ("Cases and attributes", bool(cases.list_cases(project)), f"{len(cases.list_cases(project))} cases", "/cases"),
-        ("Codebook", bool(code_rows), f"{len(code_rows)} codes", "/codebook"),
-        ("Code transcripts", codings > 0, f"{codings} codings", "/sources"),
-        ("Chart the matrix", bool(summaries), f"{len(summaries)} cell summaries", "/matrix"),
-        ("Map onto the Behaviour Change Wheel", bool(factors), f"{len(factors)} factors", "/bcw"),
+         f"{anonymised} of {plural(len(source_rows), 'source')} anonymised", "/anonymise"),
+        ("Cases and attributes", bool(case_rows), plural(len(case_rows), "case"), "/cases"),
+        ("Codebook", bool(code_rows), plural(len(code_rows), "code"), "/codebook"),
+        ("Code transcripts", codings > 0, plural(codings, "coding"), "/sources"),
+        ("Chart the matrix", bool(summaries), f"{len(summaries)} cell " + ("summary" if len(summaries) == 1 else "summaries"), "/matrix"),
+        ("Map onto the Behaviour Change Wheel", bool(factors), plural(len(factors), "factor"), "/bcw"),
     ]
     return {
         "sources": source_rows,
