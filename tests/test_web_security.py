@@ -170,3 +170,11 @@ def test_app_needs_exactly_one_mode(project):
         create_app(project, team=True, token="x")
     with pytest.raises(ValueError):
         create_app(project)
+
+
+def test_signing_out_in_single_user_mode_closes_the_session(server):
+    client = http_client(server)
+    csrf = csrf_of(client.get("/").text)
+    response = client.post("/logout", data={"csrf": csrf})
+    assert response.status_code == 200 and "Signed out" in response.text
+    assert client.get("/").status_code == 403

@@ -149,7 +149,11 @@ async def login(request: Request) -> Response:
 def logout(visit: Visit) -> Response:
     request = visit.request
     accounts.end_session(visit.project, request.cookies.get(request.app.state.cookie, ""))
-    response = RedirectResponse("/login" if request.app.state.team else "/signed-out", status_code=303)
+    if request.app.state.team:
+        response: Response = RedirectResponse("/login", status_code=303)
+    else:
+        response = message_response(request, None, "To come back, open the link that 'qualframe serve' printed.",
+                                    200, heading="Signed out")
     response.delete_cookie(request.app.state.cookie)
     return response
 

@@ -176,7 +176,7 @@ async def _read_form(request: Request, visit: Visit) -> Response | None:
     return None
 
 
-def message_response(request: Request, who: SignedIn | None, message: str, status: int) -> Response:
+def message_response(request: Request, who: SignedIn | None, message: str, status: int, heading: str = "") -> Response:
     """A refusal or failure: into the page's message area for htmx, else a page of its own."""
     if request.headers.get("HX-Request") == "true":
         html = TEMPLATES.get_template("_message.html").render(message=message, kind="error")
@@ -191,5 +191,6 @@ def message_response(request: Request, who: SignedIn | None, message: str, statu
         navigation=NAVIGATION if who else [],
         path=request.url.path,
         status=status,
+        heading=heading,
     )
     return HTMLResponse(html, status_code=status)

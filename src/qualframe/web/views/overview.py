@@ -48,8 +48,3 @@ def progress(visit: Visit) -> dict:
 @page("/")
 def overview(visit: Visit) -> Response:
     return visit.render("overview.html", **progress(visit))
-
-
-@page("/signed-out")
-def signed_out(visit: Visit) -> Response:
-    return visit.render("message.html", message="Signed out.", status=200)
