@@ -16,14 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .cases import case_by_name, typed_value
-from .codebook import code_by_path, code_tree
+from .codebook import code_by_path, code_path, code_tree
 from .coding import speaker_at
-from .errors import InvalidInput, NotFound
+from .errors import Conflict, InvalidInput, NotFound
 from .project import Project, get_or_create_user
-from .store import Case, CaseValue, Code, Coding, Source, Summary, Turn, User, Variable, utcnow
+from .store import Case, CaseValue, Code, Coding, Source, Summary, Turn, User, Variable, bump_version, utcnow
 from .tabular import HTML_STYLE, Sheet, cell_text, column_index, display_value, export_sheets, read_table
 
 NO_CASE = "(no case)"
@@ -38,6 +39,7 @@ class Quote:
     start: int
     end: int
     coders: list[str]
+    source_guid: str = ""  # names the source in web links, where a name could identify someone
 
     @property
     def reference(self) -> str:
@@ -58,6 +60,7 @@ class Quote:
 class Cell:
     summary: str | None = None
     quotes: list[Quote] = field(default_factory=list)
+    version: int = 0  # the summary's edit version; 0 while there is no summary (see summarise)
 
     def as_text(self) -> str:
         """The cell as a researcher pastes it into a paper: summary, then quotes."""
@@ -153,10 +156,10 @@ class _ChartData:
     cases: dict[int, str]
     attributes: list[tuple[int, str, str]]  # variable id, name, type
     values: dict[tuple[int, int], str]
-    sources: dict[int, tuple[str, int | None, str]]  # name, case id, plain text
+    sources: dict[int, tuple[str, int | None, str, str]]  # name, case id, plain text, guid
     turns: dict[int, tuple[list[Any], list[int]]]
     codings: list[tuple[int, int, int, int, str]]  # source, start, end, code, coder
-    summaries: dict[tuple[int, int], str]
+    summaries: dict[tuple[int, int], tuple[str, int]]  # (case, code) -> text, version
 
     @classmethod
     def load(cls, s: Session) -> "_ChartData":
@@ -176,12 +179,17 @@ class _ChartData:
             attributes=[tuple(r) for r in s.execute(select(Variable.id, Variable.name, Variable.type).order_by(Variable.position, Variable.id))],  # type: ignore[misc]
             values={(r.case_id, r.variable_id): r.value for r in s.scalars(select(CaseValue))},
             sources={
-                r.id: (r.name, r.case_id, r.plain_text)
-                for r in s.execute(select(Source.id, Source.name, Source.case_id, Source.plain_text).where(Source.id.in_(used_sources)))
+                r.id: (r.name, r.case_id, r.plain_text, r.guid)
+                for r in s.execute(
+                    select(Source.id, Source.name, Source.case_id, Source.plain_text, Source.guid).where(Source.id.in_(used_sources))
+                )
             },
             turns={sid: (ts, [t.start for t in ts]) for sid, ts in turns.items()},
             codings=codings,  # type: ignore[arg-type]
-            summaries={(r.case_id, r.code_id): r.text for r in s.scalars(select(Summary))},
+            summaries={
+                (r.case_id, r.code_id): (r.text, r.version)
+                for r in s.execute(select(Summary.case_id, Summary.code_id, Summary.text, Summary.version))
+            },
         )
 
 
@@ -211,12 +219,12 @@ def _matrix(data: _ChartData, theme: str, columns: list[tuple[str, int, set[int]
             )
             quotes = []
             for (source_id, start, end), coders in spans:
-                name, _, text = data.sources[source_id]
+                name, _, text, guid = data.sources[source_id]
                 source_turns, starts = data.turns.get(source_id, ([], []))
                 speaker = speaker_at(source_turns, starts, start)
-                quotes.append(Quote(text[start:end], name, speaker, start, end, sorted(coders)))
-            summary = data.summaries.get((case_id, own_id)) if case_id is not None else None
-            cells[path] = Cell(summary or None, quotes)
+                quotes.append(Quote(text[start:end], name, speaker, start, end, sorted(coders), guid))
+            summary, version = data.summaries.get((case_id, own_id), ("", 0)) if case_id is not None else ("", 0)
+            cells[path] = Cell(summary or None, quotes, version if summary else 0)
         if case_id is None:
             rows.append(Row(NO_CASE, {name: None for _, name, _ in data.attributes}, cells))
         else:
@@ -231,23 +239,47 @@ def _matrix(data: _ChartData, theme: str, columns: list[tuple[str, int, set[int]
 # --- summaries ---------------------------------------------------------------------
 
 
-def summarise(project: Project, case: str, code: str, text: str, *, author: str) -> None:
-    """Set the researcher's summary for one cell; empty text clears it."""
+def summarise(
+    project: Project, case: str, code: str, text: str, *, author: str, expected_version: int | None = None
+) -> int:
+    """Set the researcher's summary for one cell; empty text clears it. Returns its new version.
+
+    ``expected_version`` is the version the editor saw (0: there was no summary yet;
+    None: no check, as in the CLI). If someone else wrote, changed or cleared the
+    summary since, ``Conflict`` is raised and nothing is saved.
+    """
     with project.session() as s:
-        _set_summary(s, case_by_name(s, case), code_by_path(s, code), text, get_or_create_user(s, author))
+        return _set_summary(
+            s, case_by_name(s, case), code_by_path(s, code), text, get_or_create_user(s, author), expected_version
+        )
 
 
-def _set_summary(s: Session, case: Case, code: Code, text: str, author: User) -> None:
+def _set_summary(s: Session, case: Case, code: Code, text: str, author: User, expected: int | None = None) -> int:
     text = text.strip()
+    what = f"the summary of case '{case.name}' for code '{code_path(code)}'"
     existing = s.get(Summary, (case.id, code.id))
-    if not text:
-        if existing is not None:
-            s.delete(existing)
-        return
     if existing is None:
+        if expected:  # the editor saw a summary that someone has cleared since
+            raise Conflict(f"{what} was cleared by someone else after you opened it; "
+                           "your edit was not saved: reload to see the cell, then edit again")
+        if not text:
+            return 0
         s.add(Summary(case_id=case.id, code_id=code.id, text=text, author_id=author.id))
-    else:
-        existing.text, existing.author_id, existing.updated_at = text, author.id, utcnow()
+        try:
+            s.flush()
+        except IntegrityError:  # another editor's new summary for this cell was committed first
+            raise Conflict(f"{what} was written by someone else after you opened it; "
+                           "your edit was not saved: reload to see their version, then edit again") from None
+        return 1
+    if expected == 0:  # the editor saw an empty cell, but someone has written a summary since
+        raise Conflict(f"{what} was written by someone else after you opened it; "
+                       "your edit was not saved: reload to see their version, then edit again")
+    bump_version(s, existing, expected, what)
+    if not text:
+        s.delete(existing)
+        return 0
+    existing.text, existing.author_id, existing.updated_at = text, author.id, utcnow()
+    return existing.version
 
 
 def import_summaries(project: Project, path: Path | str, *, author: str) -> int:
@@ -273,7 +305,7 @@ def list_summaries(project: Project) -> list[dict[str, Any]]:
         paths = {code.id: path for code, path, _ in code_tree(s)}
         cases = dict(s.execute(select(Case.id, Case.name)).all())
         return [
-            {"case": cases[r.case_id], "code": paths[r.code_id], "summary": r.text}
+            {"case": cases[r.case_id], "code": paths[r.code_id], "summary": r.text, "version": r.version}
             for r in s.scalars(select(Summary))
         ]
 
