@@ -14,7 +14,7 @@ pytestmark = pytest.mark.browser
 def open_reader(page, server):
     page.goto(server.opening("/sources"))
     page.get_by_role("link", name="P01").click()
-    page.wait_for_selector("#transcript")
+    page.wait_for_selector("#transcript[data-ready='yes']")
 
 
 def test_drag_to_select_then_code_shows_a_stripe(server, new_page, backend):

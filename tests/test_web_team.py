@@ -126,7 +126,7 @@ def test_other_tabs_see_new_codings_without_reloading(server, new_page):
     for page in (first, second):
         page.goto(server.opening("/sources"))
         page.get_by_role("link", name="P01").click()
-        page.wait_for_selector("#transcript")
+        page.wait_for_selector("#transcript[data-ready='yes']")
     select_text(first, "We also struggle to show impact within a single year.")
     first.get_by_label("Find a code").fill("Impact")
     first.keyboard.press("Enter")

@@ -173,6 +173,7 @@ def sign_in(page: Any, live: LiveServer, name: str) -> None:
 
 def select_text(page: Any, text: str) -> None:
     """Select ``text`` in the transcript by dragging the mouse from its first to last character."""
+    page.wait_for_selector("#transcript[data-ready='yes']")
     box = page.evaluate(
         """(wanted) => {
             for (const seg of document.querySelectorAll('#transcript .seg')) {

@@ -325,8 +325,10 @@
   document.addEventListener("DOMContentLoaded", function () {
     if ($("code-filter")) { filterPicker(); }
     jumpToQuote();
+    if (transcript()) { transcript().dataset.ready = "yes"; }  // handlers are in place
   });
   document.addEventListener("qualframe:refreshed", function () {
+    if (transcript()) { transcript().dataset.ready = "yes"; }
     if ($("code-filter")) { filterPicker(); }
     if (pending) { markActive(pending.start, pending.end); }
   });
