@@ -43,6 +43,7 @@ from .store import (
     Source,
     Turn,
     User,
+    bump_version,
     utcnow,
 )
 
@@ -221,9 +222,14 @@ def edit_factor(
     remove_quotes: Iterable[str] = (),
     tdf: Iterable[str] | None = None,
     comb: Iterable[str] | None = None,
+    expected_version: int | None = None,
 ) -> dict[str, Any]:
     """Change a factor; the change is refused if it would leave it without evidence, or
-    leave a selection outside the candidates without a justification."""
+    leave a selection outside the candidates without a justification.
+
+    ``expected_version`` is the version the editor saw (from ``get_factor``); if someone
+    else changed the factor since, the edit is refused (``Conflict``). None: no check.
+    """
     with project.session() as s:
         factor = find_factor(s, ref)
         before = _snapshot(s, factor)
@@ -279,6 +285,7 @@ def edit_factor(
         after = _snapshot(s, factor)
         changed = {key: {"from": before[key], "to": after[key]} for key in after if before.get(key) != after[key]}
         if changed:
+            bump_version(s, factor, expected_version, f"factor F{factor.number} ({before['label']})")
             factor.updated_at = utcnow()
             record(s, get_or_create_user(s, author), factor, "edited", changed)
         return _detail(s, factor)
@@ -382,7 +389,7 @@ def select_items(
                 names = ", ".join(sorted(sets[kind], key=_sort_key(kind))) or "none: diagnose the factor first"
                 raise InvalidInput(
                     f"{', '.join(outside)} {'is' if len(outside) == 1 else 'are'} not among the candidate "
-                    f"{vocab.KIND_NAMES[kind]}s for F{factor.number} ({names}); give --justification to select anyway"
+                    f"{vocab.KIND_NAMES[kind]}s for F{factor.number} ({names}); give a justification (--justification) to select anyway"
                 )
             for item in items:
                 row = s.get(FactorSelection, (factor.id, kind, item))
@@ -412,9 +419,28 @@ def set_apease(
     author: str,
 ) -> dict[str, Any]:
     """Record the APEASE judgement (yes / no / unsure, with a note) of one function for a factor."""
+    return set_apease_judgements(project, ref, function, {criterion: (judgement, note)}, author=author, only_changes=False)
+
+
+def set_apease_judgements(
+    project: Project,
+    ref: str,
+    function: str,
+    judgements: dict[str, tuple[str, str]],
+    *,
+    author: str,
+    only_changes: bool = True,
+) -> dict[str, Any]:
+    """Record several APEASE judgements of one function at once: criterion -> (judgement, note).
+
+    All or nothing: one unknown criterion or judgement refuses the lot. With
+    ``only_changes``, a judgement already recorded with the same note is left as it is
+    (a form sends every criterion; the history keeps only what changed).
+    """
     vocab.check_ids("function", [function])
-    vocab.check_ids("apease", [criterion])
-    _check_choice(judgement, JUDGEMENTS, "judgement")
+    vocab.check_ids("apease", list(judgements))
+    for criterion, (judgement, _) in judgements.items():
+        _check_choice(judgement, JUDGEMENTS, "judgement" if len(judgements) == 1 else f"judgement of {criterion}")
     with project.session() as s:
         factor = find_factor(s, ref)
         considered = _candidate_sets(_candidates(s, factor))["function"] | set(
@@ -422,13 +448,18 @@ def set_apease(
         )
         if function not in considered:
             raise InvalidInput(f"'{function}' is neither a candidate nor a selected function of F{factor.number}")
-        row = s.get(FactorApease, (factor.id, function, criterion))
-        if row is None:
-            s.add(FactorApease(factor_id=factor.id, function=function, criterion=criterion, judgement=judgement, note=note.strip()))
-        else:
-            row.judgement, row.note = judgement, note.strip()
-        record(s, get_or_create_user(s, author), factor, "apease",
-               {"function": function, "criterion": criterion, "judgement": judgement, "note": note.strip()})
+        user = get_or_create_user(s, author)
+        for criterion, (judgement, note) in judgements.items():
+            note = note.strip()
+            row = s.get(FactorApease, (factor.id, function, criterion))
+            if row is None:
+                s.add(FactorApease(factor_id=factor.id, function=function, criterion=criterion, judgement=judgement, note=note))
+            elif only_changes and (row.judgement, row.note) == (judgement, note):
+                continue
+            else:
+                row.judgement, row.note = judgement, note
+            record(s, user, factor, "apease",
+                   {"function": function, "criterion": criterion, "judgement": judgement, "note": note})
         s.flush()
         return _detail(s, factor)
 
@@ -492,6 +523,7 @@ def _detail(session: Session, factor: Factor) -> dict[str, Any]:
     return {
         "id": f"F{factor.number}",
         "guid": factor.guid,
+        "version": factor.version,
         "label": factor.label,
         "description": factor.description,
         "polarity": factor.polarity,

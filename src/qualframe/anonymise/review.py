@@ -263,17 +263,40 @@ def detect_in_project(
 # --- reading and deciding ---------------------------------------------------------------
 
 
-def list_entities(project: Project, *, decision: str | None = None, examples: int = 3) -> list[dict[str, Any]]:
-    """Entities with their label, decision, mention count and a few mentions in context."""
+def context_parts(text: str, start: int, end: int, width: int = 50) -> dict[str, str]:
+    """A mention with the words around it, in three parts so a page can mark the mention."""
+    cut_before, cut_after = start > width, end + width < len(text)
+    before = " ".join(text[max(0, start - width) : start].split(" ")[1:] if cut_before else [text[:start]])
+    after = " ".join(text[end : end + width].split(" ")[:-1] if cut_after else [text[end:]])
+    return {
+        "before": ("…" if cut_before else "") + before.replace("\n", " "),
+        "mention": text[start:end],
+        "after": after.replace("\n", " ") + ("…" if cut_after else ""),
+    }
+
+
+def list_entities(
+    project: Project, *, decision: str | None = None, examples: int = 3, only: str | None = None
+) -> list[dict[str, Any]]:
+    """Entities with their label, decision, mention count and a few mentions in context.
+
+    ``only`` (E12) reads one entity, as a page needs after deciding on it.
+    """
     with project.session() as s:
         query = select(AnonEntity).where(AnonEntity.key.not_like(f"{RESERVED}%")).order_by(AnonEntity.id)
         if decision:
             query = query.where(AnonEntity.decision == decision)
+        mention_query = select(AnonMention).order_by(AnonMention.source_id, AnonMention.start)
+        if only is not None:
+            entity_id = _reviewable(s, only).id
+            query = query.where(AnonEntity.id == entity_id)
+            mention_query = mention_query.where(AnonMention.entity_id == entity_id)
         entities = s.scalars(query).all()
         mentions: dict[int, list[AnonMention]] = {}
-        for m in s.scalars(select(AnonMention).order_by(AnonMention.source_id, AnonMention.start)):
+        for m in s.scalars(mention_query):
             mentions.setdefault(m.entity_id, []).append(m)
-        sources = {src.id: src for src in s.scalars(select(Source))}
+        wanted_sources = {m.source_id for items in mentions.values() for m in items}
+        sources = {src.id: src for src in s.scalars(select(Source).where(Source.id.in_(wanted_sources)))} if wanted_sources else {}
         result = []
         for e in entities:
             items = mentions.get(e.id, [])
@@ -289,7 +312,8 @@ def list_entities(project: Project, *, decision: str | None = None, examples: in
                 "examples": [
                     {"id": f"M{m.id}", "source": sources[m.source_id].name, "start": m.start, "end": m.end,
                      "decision": m.decision, "recogniser": m.recogniser, "score": m.score,
-                     "context": in_context(sources[m.source_id].plain_text, m.start, m.end, width=50)}
+                     "context": in_context(sources[m.source_id].plain_text, m.start, m.end, width=50),
+                     **context_parts(sources[m.source_id].plain_text, m.start, m.end, width=50)}
                     for m in items[:examples]
                 ],
             })
@@ -301,6 +325,14 @@ def _entity(session: Session, ref: str) -> AnonEntity:
     entity = session.get(AnonEntity, int(match.group(1))) if match else None
     if entity is None:
         raise NotFound(f"no entity '{ref}' (entities are named E1, E2, … in 'qualframe anonymise review --list')")
+    return entity
+
+
+def _reviewable(session: Session, ref: str) -> AnonEntity:
+    """An entity still under review (not one whose originals went to an earlier key file)."""
+    entity = _entity(session, ref)
+    if entity.key.startswith(RESERVED):
+        raise InvalidInput(f"{ref}: this entity was anonymised in an earlier round; its label is in the text and cannot change")
     return entity
 
 
@@ -346,7 +378,7 @@ def _decide(s: Session, ref: str, *, decision: str | None, type_: str | None, la
         if decision is not None:
             mention.decision = {"accept": "accepted", "reject": "rejected", "inherit": "inherit", "pending": "inherit"}.get(decision) or _bad_decision(decision)
         return {"id": f"M{mention.id}", "decision": mention.decision}
-    entity = _entity(s, ref)
+    entity = _reviewable(s, ref)
     if decision is not None:
         entity.decision = {"accept": "accepted", "reject": "rejected", "pending": "pending"}.get(decision) or _bad_decision(decision)
     if type_ is not None:
@@ -444,12 +476,19 @@ def status(project: Project) -> dict[str, Any]:
             per_source[name]["mentions"] += 1
             per_source[name][effective] += 1
         pending_entities = s.scalar(select(func.count(AnonEntity.id)).where(AnonEntity.decision == "pending")) or 0
+        by_decision = dict(s.execute(
+            select(AnonEntity.decision, func.count(AnonEntity.id))
+            .where(AnonEntity.key.not_like(f"{RESERVED}%"))
+            .group_by(AnonEntity.decision)
+        ).all())
         done = [v["anonymised_at"] for v in per_source.values()]
         return {
             "anonymised": bool(done) and all(done),
             "sources_anonymised": sum(1 for d in done if d),
             "sources_not_anonymised": sum(1 for d in done if not d),
             "pending_entities": pending_entities,
+            # entities under review (not those of earlier rounds), by decision
+            "entities": {d: by_decision.get(d, 0) for d in ("pending", "accepted", "rejected")},
             "sources": [{"source": k, **v} for k, v in per_source.items()],
         }
 

@@ -61,10 +61,15 @@ class Visit:
     who: SignedIn
     form: dict[str, str] = field(default_factory=dict)
     files: list[tuple[str, UploadFile]] = field(default_factory=list)
+    repeated: list[tuple[str, str]] = field(default_factory=list)  # every field, in order
 
     @property
     def from_htmx(self) -> bool:
         return self.request.headers.get("HX-Request") == "true"
+
+    def fields(self, name: str) -> list[str]:
+        """Every value of a field sent more than once (checkboxes sharing a name)."""
+        return [value for key, value in self.repeated if key == name]
 
     def files_named(self, name: str) -> list[UploadFile]:
         return [upload for key, upload in self.files if key == name and upload.filename]
@@ -168,6 +173,7 @@ async def _read_form(request: Request, visit: Visit) -> Response | None:
             visit.files.append((key, value))
         else:
             visit.form.setdefault(key, value)
+            visit.repeated.append((key, value))
     sent = request.headers.get("X-CSRF-Token") or visit.form.get("csrf", "")
     if not hmac.compare_digest(sent.encode(), visit.who.csrf.encode()):
         return message_response(

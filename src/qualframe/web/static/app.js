@@ -18,7 +18,14 @@
     for (var i = 0; i < fields.length; i++) {
       var f = fields[i];
       if (f.type === "hidden" || f.type === "search" || f.dataset.live === "ignore") { continue; }
-      if ((f.tagName === "TEXTAREA" || f.type === "text") && f.value !== f.defaultValue) { return true; }
+      if (f.tagName === "SELECT") {
+        for (var k = 0; k < f.options.length; k++) {
+          if (f.options[k].selected !== f.options[k].defaultSelected) { return true; }
+        }
+        continue;
+      }
+      if ((f.type === "checkbox" || f.type === "radio") && f.checked !== f.defaultChecked) { return true; }
+      if (f.type !== "checkbox" && f.type !== "radio" && f.value !== f.defaultValue) { return true; }
     }
     var selection = window.getSelection();
     if (selection && !selection.isCollapsed && main.contains(selection.anchorNode)) { return true; }
@@ -46,7 +53,7 @@
       .then(function (data) {
         if (!data) { return; }
         if (known === null) { known = data.revision; return; }
-        if (data.revision !== known && !busy()) { known = data.revision; refresh(); }
+        if (data.revision > known && !busy()) { known = data.revision; refresh(); }
       })
       .catch(function () { /* server stopped: try again at the next tick */ });
   }
