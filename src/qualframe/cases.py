@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from .errors import InvalidInput, NotFound
 from .project import Project
-from .store import VARIABLE_TYPES, Case, CaseValue, Variable, get_or_create_named
+from .store import VARIABLE_TYPES, Case, CaseValue, Variable, bump_version, get_or_create_named
 from .tabular import cell_text, read_table
 
 _TRUE = {"yes", "y", "true", "t", "1"}
@@ -29,6 +29,19 @@ def case_by_name(session: Session, name: str) -> Case:
     if case is None:
         raise NotFound(f"no case named '{name}'")
     return case
+
+
+def case_by_guid(session: Session, guid: str) -> Case:
+    case = session.scalar(select(Case).where(Case.guid == guid))
+    if case is None:
+        raise NotFound("no such case (it may have been deleted): go back to the cases")
+    return case
+
+
+def name_of(project: Project, guid: str) -> str:
+    """The name of the case with this GUID (the web workbench's addresses use GUIDs)."""
+    with project.session() as s:
+        return case_by_guid(s, guid).name
 
 
 def canonical_value(raw: Any, type_: str, where: str) -> str:
@@ -159,6 +172,7 @@ def import_cases(
                 created += 1
             else:
                 updated += 1
+                bump_version(s, case, None, f"case '{name}'")  # editors who opened it see a conflict
             for column, value in values.items():
                 _set_value(s, case, variables[column], value)
     return {"created": created, "updated": updated, "attributes": len(attributes)}
@@ -186,10 +200,63 @@ def add_case(project: Project, name: str, description: str = "", attributes: dic
             _set_attribute(s, case, key, raw)
 
 
-def set_attribute(project: Project, case_name: str, attribute: str, value: Any) -> None:
-    """Set one attribute of one case; a new attribute's type is inferred from the value."""
+def set_attribute(
+    project: Project, case_name: str, attribute: str, value: Any, *, expected_version: int | None = None
+) -> None:
+    """Set one attribute of one case; a new attribute's type is inferred from the value.
+
+    ``expected_version`` is the case's version the editor saw (None: no check, as in the
+    CLI); if someone else changed the case since, ``Conflict`` is raised and nothing is saved.
+    """
     with project.session() as s:
-        _set_attribute(s, case_by_name(s, case_name), attribute, value)
+        case = case_by_name(s, case_name)
+        bump_version(s, case, expected_version, f"case '{case_name}'")
+        _set_attribute(s, case, attribute, value)
+
+
+def update_case(
+    project: Project,
+    name: str,
+    *,
+    rename: str | None = None,
+    description: str | None = None,
+    attributes: dict[str, Any] | None = None,
+    expected_version: int | None = None,
+) -> str:
+    """Rename a case, describe it and set several attributes at once; returns its name.
+
+    All values are checked before anything is saved, so one bad value (named with its
+    case and attribute) changes nothing. ``expected_version`` works as in ``set_attribute``.
+    """
+    with project.session() as s:
+        case = case_by_name(s, name)
+        bump_version(s, case, expected_version, f"case '{name}'")
+        if rename is not None and rename.strip() != case.name:
+            rename = rename.strip()
+            if not rename:
+                raise InvalidInput(f"case '{name}': the new name must not be empty")
+            if s.scalar(select(Case.id).where(Case.name == rename)) is not None:
+                raise InvalidInput(f"case '{name}': cannot rename it to '{rename}', a case with that name exists")
+            case.name = rename
+        if description is not None:
+            case.description = description.strip()
+        for attribute, raw in (attributes or {}).items():
+            _set_attribute(s, case, attribute, raw)
+        return case.name
+
+
+def add_attribute(project: Project, name: str, type_: str = "text") -> dict[str, str]:
+    """Add an attribute (a column of the cases table) of the given type, with no values yet."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput("attribute name must not be empty")
+    if type_ not in VARIABLE_TYPES:
+        raise InvalidInput(f"attribute '{name}': type '{type_}' must be one of {', '.join(VARIABLE_TYPES)}")
+    with project.session() as s:
+        if s.scalar(select(Variable.id).where(Variable.name == name)) is not None:
+            raise InvalidInput(f"attribute '{name}' already exists")
+        variable = _variable(s, name, type_)
+        return {"name": variable.name, "type": variable.type}
 
 
 def _set_attribute(session: Session, case: Case, attribute: str, raw: Any) -> None:
@@ -229,6 +296,11 @@ def list_cases(project: Project) -> list[dict[str, Any]]:
                         v.name: typed_value(stored.get(v.id, ""), v.type) for v in variables
                     },
                     "sources": sorted(source.name for source in case.sources),
+                    "source_refs": [
+                        {"name": source.name, "guid": source.guid}
+                        for source in sorted(case.sources, key=lambda source: source.name)
+                    ],
+                    "version": case.version,
                 }
             )
         return result

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from .errors import InvalidInput, NotFound
 from .project import Project
 from .memos import delete_notes
-from .store import CODE_ORIGINS, Code, Coding, Note, Summary
+from .store import CODE_ORIGINS, Code, Coding, Note, Summary, bump_version
 from .tabular import cell_text, column_index, read_table, write_csv
 
 CODE_FIELDS = ("definition", "inclusion", "exclusion", "example", "colour", "origin")
@@ -76,6 +76,19 @@ def code_by_path(session: Session, path: str) -> Code:
         hint = f" (did you mean: {', '.join(similar)}?)" if similar else ""
         raise NotFound(f"no code '{path}' in the codebook{hint}")
     return code
+
+
+def code_by_guid(session: Session, guid: str) -> Code:
+    code = session.scalar(select(Code).where(Code.guid == guid))
+    if code is None:
+        raise NotFound("no such code (it may have been merged or deleted): go back to the codebook")
+    return code
+
+
+def path_of(project: Project, guid: str) -> str:
+    """The current path of the code with this GUID (the web workbench's addresses use GUIDs)."""
+    with project.session() as s:
+        return code_path(code_by_guid(s, guid))
 
 
 def _check_fields(fields: dict[str, Any], where: str) -> dict[str, str]:
@@ -149,14 +162,23 @@ def add_code(project: Project, path: str, *, create_parents: bool = False, **fie
 
 
 def update_code(
-    project: Project, path: str, *, rename: str | None = None, move_to: str | None = None, **fields: Any
+    project: Project,
+    path: str,
+    *,
+    rename: str | None = None,
+    move_to: str | None = None,
+    expected_version: int | None = None,
+    **fields: Any,
 ) -> str:
     """Edit a code's fields, rename it, or move it under another parent ("" = top level).
 
+    ``expected_version`` is the version the editor saw (None: no check, as in the CLI);
+    if someone else changed the code since, ``Conflict`` is raised and nothing is saved.
     Returns the code's new path.
     """
     with project.session() as s:
         code = code_by_path(s, path)
+        bump_version(s, code, expected_version, f"code '{path}'")
         for key, value in _check_fields(fields, f"code '{path}'").items():
             setattr(code, key, value)
         if move_to is not None:
@@ -186,10 +208,15 @@ def update_code(
         return code_path(code)
 
 
-def delete_code(project: Project, path: str, *, force: bool = False) -> None:
-    """Delete a code and its children; refuses if codings would be lost, unless ``force``."""
+def delete_code(project: Project, path: str, *, force: bool = False, expected_version: int | None = None) -> None:
+    """Delete a code and its children; refuses if codings would be lost, unless ``force``.
+
+    With ``expected_version``, refuses (``Conflict``) if the code changed since the
+    person deleting it saw it.
+    """
     with project.session() as s:
         code = code_by_path(s, path)
+        bump_version(s, code, expected_version, f"code '{path}'")
         ids = _subtree_ids(s, code)
         used = s.scalar(select(func.count(Coding.id)).where(Coding.code_id.in_(ids))) or 0
         if used and not force:
@@ -206,12 +233,17 @@ def delete_code(project: Project, path: str, *, force: bool = False) -> None:
             s.delete(stale)
 
 
-def merge_codes(project: Project, path: str, into: str) -> int:
-    """Move every coding of ``path`` to ``into`` and delete ``path``; returns codings moved."""
+def merge_codes(project: Project, path: str, into: str, *, expected_version: int | None = None) -> int:
+    """Move every coding of ``path`` to ``into`` and delete ``path``; returns codings moved.
+
+    With ``expected_version`` (of ``path``), refuses (``Conflict``) if that code changed
+    since the person merging it saw it.
+    """
     with project.session() as s:
         source, target = code_by_path(s, path), code_by_path(s, into)
         if source.id == target.id:
             raise InvalidInput("cannot merge a code into itself")
+        bump_version(s, source, expected_version, f"code '{path}'")
         if s.scalar(select(func.count(Code.id)).where(Code.parent_id == source.id)):
             raise InvalidInput(f"code '{path}' has child codes; move or merge them first")
         moved = 0
@@ -258,6 +290,7 @@ def _code_dict(code: Code, path: str, depth: int) -> dict[str, Any]:
         "name": code.name,
         "guid": code.guid,
         "depth": depth,
+        "version": code.version,
         **{key: getattr(code, key) for key in CODE_FIELDS},
     }
 
