@@ -16,6 +16,7 @@ from typing import Any, Callable
 from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -146,6 +147,12 @@ def page(path: str, *, methods: tuple[str, ...] = ("GET",), role: str = "viewer"
                 return message_response(request, who, str(exc), 404)
             except QualframeError as exc:
                 return message_response(request, who, str(exc), 400)
+            except OperationalError as exc:
+                if "locked" not in str(exc):
+                    raise
+                log.warning("project database busy: %s", type(exc).__name__)
+                return message_response(request, who, "The project is busy with other changes; nothing was saved. "
+                                        "Try again in a moment.", 503)
 
         endpoint.__name__ = view.__name__
         ROUTES.append(Route(path, endpoint, methods=list(methods)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import secrets
 import socket
 import threading
@@ -55,6 +56,10 @@ def serve(
     port = port or free_port(host)
     app = create_app(project, team=team, token=token, user=user, cookie=f"qualframe_{port}",
                      allowed_hosts=allowed_hosts)
+    # The app's long-lived objects (templates, SQLAlchemy metadata) would otherwise be
+    # walked by every full garbage collection a large reader page sets off.
+    gc.collect()
+    gc.freeze()
     url = serving_url(host, port, token)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
     server = uvicorn.Server(config)
