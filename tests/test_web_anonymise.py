@@ -60,8 +60,8 @@ def test_review_with_the_keyboard_and_buttons(server, new_page, backend):
     expect(priya).to_be_focused()
     page.keyboard.press("l")
     expect(priya.get_by_label("Label")).to_be_focused()
-    page.keyboard.type("Commissioner 1")
-    page.keyboard.press("Enter")
+    priya.get_by_label("Label").fill("Commissioner 1")  # fill waits for the field, even if the page redrew it
+    priya.get_by_label("Label").press("Enter")
     expect(priya.locator(".entity-label")).to_have_text("[Commissioner 1]")
     expect(priya).to_be_focused()
 
