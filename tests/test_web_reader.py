@@ -95,3 +95,4 @@ def test_overview_shows_the_study_and_its_progress(server, new_page, backend):
     expect(page.locator("ul.tree")).to_contain_text("Funding")
     screenshot(page, f"overview-{backend}")
     check_accessibility(page)
+    assert page.title().startswith("Overview ·")
