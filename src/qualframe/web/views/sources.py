@@ -78,9 +78,10 @@ def upload(visit: Visit) -> Response:
                               case_from_filename=by_filename, max_bytes=max_bytes)
         imported = report.imported
         refused.extend(report.failed)
-    status = 200 if not refused else (207 if imported else 400)
+    # a partly good batch is a success with a list of refusals, as the CLI reports it
+    status = 400 if refused and not imported else 200
     return visit.render(
-        "sources/uploaded.html", status=200 if status == 207 else status, imported=imported, refused=refused,
+        "sources/uploaded.html", status=status, imported=imported, refused=refused,
         sources=sources.list_sources(visit.project, with_text=False),
     )
 
