@@ -11,12 +11,12 @@ from typing import Any, Sequence
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, joinedload
 
-from .codebook import code_by_path, code_path, code_tree, join_path, split_path
+from .codebook import code_by_path, code_tree, join_path, split_path
 from .errors import InvalidInput, NotFound
 from .memos import add_note, delete_notes
 from .project import Project, get_or_create_user
 from .sources import source_by_name
-from .store import Coding, Note, Source, Turn, User, new_guid, utcnow
+from .store import Case, Coding, Note, Source, Turn, User, new_guid, utcnow
 from .tabular import cell_text, column_index, read_table, write_csv
 
 CODINGS_COLUMNS = ("source", "start", "end", "code", "coder", "memo")
@@ -133,7 +133,7 @@ def code_text(
             start, end = locate_quote(src.plain_text, quote, src.name)
         assert start is not None and end is not None
         coding = _add_coding(s, src, start, end, code, coder, memo)
-        return _coding_dict(coding, src, {coding.id: memo} if memo else {})
+        return _coding_dict(coding, src, join_path(split_path(code)), memo)
 
 
 def uncode(project: Project, source: str, start: int, end: int, code: str, coder: str | None = None) -> int:
@@ -160,17 +160,18 @@ def speaker_at(turns: Sequence[Any], starts: list[int], position: int) -> str | 
     return None
 
 
-def _coding_dict(coding: Coding, source: Source, memos: dict[int, str]) -> dict[str, Any]:
+def _coding_dict(coding: Coding, source: Source, path: str, memo: str | None) -> dict[str, Any]:
+    """``path``: the code's path, which the caller has just found the code by."""
     return {
         "guid": coding.guid,
         "source": source.name,
         "case": source.case.name if source.case else None,
         "start": coding.start,
         "end": coding.end,
-        "code": code_path(coding.code),
+        "code": path,
         "coder": coding.coder.name,
         "text": source.plain_text[coding.start : coding.end],
-        "memo": memos.get(coding.id),
+        "memo": memo,
         "created_at": coding.created_at.isoformat(timespec="seconds") if coding.created_at else None,
     }
 
@@ -356,41 +357,86 @@ def memo_on_coding(project: Project, guid: str, text: str, *, author: str) -> di
         return {"start": coding.start, "end": coding.end}
 
 
-def transcript(project: Project, source: str, *, within: tuple[int, int] | None = None) -> dict[str, Any]:
+def passage_extent(turns: Sequence[tuple[int, int]], length: int, span: tuple[int, int]) -> tuple[int, int]:
+    """The stretch of text a change at ``span`` touches, as a reader lays it out.
+
+    Each end is widened to the whole turn it falls in or, between turns, to the whole
+    gap (from the end of one turn to the start of the next), so that a part of the page
+    laid out from the extent alone is the same as that part of the whole page.
+    ``turns`` are (start, end) pairs sorted by start.
+    """
+    starts = [start for start, _ in turns]
+
+    def widen(position: int, upwards: bool) -> int:
+        i = bisect.bisect_right(starts, position) - 1
+        if i >= 0 and turns[i][0] <= position < turns[i][1]:
+            return turns[i][1] if upwards else turns[i][0]
+        if upwards:
+            return turns[i + 1][0] if i + 1 < len(turns) else length
+        return max((end for _, end in turns[: i + 1]), default=0)
+
+    return widen(span[0], upwards=False), max(widen(max(span[1] - 1, span[0]), upwards=True), span[1])
+
+
+def transcript(project: Project, source: str, *, around: tuple[int, int] | None = None) -> dict[str, Any]:
     """A source as a reader shows it: text, turns, and its codings with code path and colour.
 
-    With ``within``, only the codings overlapping that span (for redrawing part of a page).
+    With ``around``, only the part a change at that span touched (for redrawing part of a
+    page): ``extent`` says where that part starts and ends (see ``passage_extent``), and
+    ``turns`` and ``codings`` hold only what lies in it, plus the turn that follows it.
     """
     with project.session() as s:
-        src = source_by_name(s, source)
-        paths = {c.id: (p, c.colour) for c, p, _ in code_tree(s)}
+        src = s.execute(
+            select(Source.id, Source.name, Source.guid, Source.plain_text, Source.anonymised_at, Case.name.label("case"))
+            .outerjoin(Case, Case.id == Source.case_id)
+            .where(Source.name == source)
+        ).first()
+        if src is None:
+            source_by_name(s, source)  # raises, naming the sources there are
+            raise AssertionError("unreachable")
+        turn_query = select(Turn.speaker, Turn.start, Turn.end, Turn.time_start).where(Turn.source_id == src.id)
+        if around is not None:
+            # from the last turn starting at or before the span to the first starting at or
+            # after its end: all that passage_extent needs, and the turn that follows
+            starts = select(Turn.start).where(Turn.source_id == src.id)
+            first = starts.where(Turn.start <= around[0]).order_by(Turn.start.desc()).limit(1).scalar_subquery()
+            last = starts.where(Turn.start >= around[1]).order_by(Turn.start).limit(1).scalar_subquery()
+            turn_query = turn_query.where(Turn.start >= func.coalesce(first, 0),
+                                          Turn.start <= func.coalesce(last, len(src.plain_text)))
+        turn_rows = s.execute(turn_query.order_by(Turn.start)).all()
+        extent = (0, len(src.plain_text))
+        if around is not None:
+            extent = passage_extent([(t.start, t.end) for t in turn_rows], len(src.plain_text), around)
+            following = [t for t in turn_rows if t.start >= extent[1]][:1]
+            turn_rows = [t for t in turn_rows if t.end > extent[0] and t.start < extent[1]] + following
         query = (
             select(Coding.id, Coding.guid, Coding.start, Coding.end, Coding.code_id, User.name)
             .join(User, User.id == Coding.coder_id)
             .where(Coding.source_id == src.id)
         )
-        if within is not None:
-            query = query.where(Coding.end > within[0], Coding.start < within[1])
+        if around is not None:
+            query = query.where(Coding.end > extent[0], Coding.start < extent[1])
         rows = s.execute(query.order_by(Coding.start, Coding.end, Coding.id)).all()
-        memo_rows = s.execute(
-            select(Note.target_id, Note.text)
-            .where(Note.target_type == "coding", Note.target_id.in_([r.id for r in rows]))
-            .order_by(Note.id)
-        ).all()
         memos: dict[int, list[str]] = {}
-        for target_id, text in memo_rows:
-            memos.setdefault(target_id, []).append(text)
-        turns = s.execute(
-            select(Turn.speaker, Turn.start, Turn.end, Turn.time_start).where(Turn.source_id == src.id).order_by(Turn.start)
-        ).all()
+        if rows:
+            memo_rows = s.execute(
+                select(Note.target_id, Note.text)
+                .where(Note.target_type == "coding", Note.target_id.in_([r.id for r in rows]))
+                .order_by(Note.id)
+            ).all()
+            for target_id, text in memo_rows:
+                memos.setdefault(target_id, []).append(text)
+        paths = {c.id: (p, c.colour) for c, p, _ in code_tree(s)}
         return {
             "name": src.name,
             "guid": src.guid,
             "coding_count": s.scalar(select(func.count(Coding.id)).where(Coding.source_id == src.id)),
-            "case": src.case.name if src.case else None,
+            "case": src.case,
             "anonymised": src.anonymised_at is not None,
             "text": src.plain_text,
-            "turns": [{"speaker": t.speaker, "start": t.start, "end": t.end, "time": t.time_start} for t in turns],
+            "extent": extent,
+            "turns": [{"speaker": speaker, "start": start, "end": end, "time": time}
+                      for speaker, start, end, time in turn_rows],
             "codings": [
                 {
                     "guid": r.guid,

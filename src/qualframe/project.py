@@ -8,9 +8,9 @@ Commands find the project from the current folder upwards, as git does.
 from __future__ import annotations
 
 import json
-import shutil
+import sqlite3
 import tomllib
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
@@ -96,7 +96,9 @@ def _note_statement_change(state) -> None:  # type: ignore[no-untyped-def]
 
 def _count_change(session: Session) -> None:
     if session.info.pop("changed", False) or session.new or session.dirty or session.deleted:
-        session.execute(update(Revision).where(Revision.id == 1).values(number=Revision.number + 1))
+        # on the connection, not through the ORM: this runs on every write, and the ORM's
+        # bulk-update machinery costs more than the statement itself
+        session.connection().execute(update(Revision).where(Revision.id == 1).values(number=Revision.number + 1))
         session.info.pop("changed", None)
 
 
@@ -120,6 +122,11 @@ def _make_engine(url: str) -> Engine:
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Write-ahead logging: a commit appends to the log instead of rewriting pages through a
+    # rollback journal (about a tenth of the time), and readers (another tab, the CLI
+    # beside the web workbench) never wait for a writer. It needs the project on a local
+    # disk, not a network share.
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
@@ -270,7 +277,10 @@ def backup_sqlite(project: Project, reason: str = "backup") -> Path:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
     target = folder / f"{database.stem}-{stamp}-{reason}.sqlite"
     project.engine.dispose()
-    shutil.copy2(database, target)
+    # SQLite's online backup, not a file copy: with write-ahead logging, recent commits
+    # may still sit in the -wal file beside the database
+    with closing(sqlite3.connect(database)) as source, closing(sqlite3.connect(target)) as copy:
+        source.backup(copy)
     return target
 
 

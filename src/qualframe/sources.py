@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from .cases import get_or_create_case
 from .errors import NotFound
@@ -15,7 +15,7 @@ from .store import Coding, Source, SourceFile
 
 
 def source_by_name(session: Session, name: str) -> Source:
-    source = session.scalar(select(Source).where(Source.name == name))
+    source = session.scalar(select(Source).options(joinedload(Source.case)).where(Source.name == name))
     if source is None:
         known = session.scalars(select(Source.name).order_by(Source.name).limit(20)).all()
         hint = f" (sources: {', '.join(known)})" if known else " (the project has no sources yet)"

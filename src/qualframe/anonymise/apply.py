@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import re
 import shutil
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -21,7 +22,7 @@ from typing import Any, Callable
 from sqlalchemy import select, text as sql
 
 from ..errors import QualframeError
-from ..project import BACKUP_DIR, Project
+from ..project import BACKUP_DIR, SQLITE_NAME, Project
 from ..store import (
     AnonEntity,
     AnonMention,
@@ -202,8 +203,8 @@ def apply_anonymisation(
         if key_written:
             key_path.unlink(missing_ok=True)
         raise
-    _compact(project)
     removed = _remove_backups(project)
+    _compact(project)
     return {"sources": len(payload["sources"]), "replacements": replaced, "cells": len(payload["cells"]),
             "key_file": str(key_path), "backups_removed": removed}
 
@@ -228,17 +229,24 @@ def _spans_for(source: Source, mentions: list[AnonMention], pattern: re.Pattern[
 
 
 def _compact(project: Project) -> None:
-    """Leave no freed page or journal holding an original (SQLite), or reclaim space (PostgreSQL)."""
+    """Leave no freed page or log holding an original (SQLite), or reclaim space (PostgreSQL)."""
     if project.is_sqlite:
+        # VACUUM rewrites the database through the write-ahead log; the TRUNCATE checkpoint
+        # then copies it back and empties the log, which cannot happen while another
+        # connection is part-way through reading, so wait for readers to finish
+        deadline = time.monotonic() + 10
         with project.engine.connect() as connection:
             connection.exec_driver_sql("VACUUM")
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            while connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()[0]:
+                if time.monotonic() > deadline:
+                    raise QualframeError(
+                        "the originals are replaced, but the database's write-ahead log "
+                        f"({SQLITE_NAME}-wal) may still hold some of them because another program kept "
+                        "reading the project: close every other program using it (such as 'qualframe "
+                        "serve'); the log is emptied when the last one closes"
+                    )
+                time.sleep(0.05)
         project.engine.dispose()
-        database = Path(project.engine.url.database or "")
-        for suffix in ("-journal", "-wal", "-shm"):
-            leftover = database.with_name(database.name + suffix)
-            if leftover.exists():
-                leftover.unlink()
     else:
         with project.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             for table in ("sources", "source_files", "turns", "notes", "summaries", "cases", "case_values",

@@ -65,17 +65,25 @@ def _paragraphs(text: str, start: int, end: int, next_speaker: str | None) -> li
     return spans
 
 
-def block_spans(text: str, turns: list[dict[str, Any]]) -> list[tuple[int, int, str | None, float | None]]:
+def block_spans(
+    text: str, turns: list[dict[str, Any]], within: tuple[int, int] | None = None
+) -> list[tuple[int, int, str | None, float | None]]:
+    """(start, end, speaker, time) of each block, of the whole text or of an extent from
+    ``coding.transcript(around=...)`` (whose turns end with the one after the extent)."""
+    position, stop = within or (0, len(text))
     spans: list[tuple[int, int, str | None, float | None]] = []
-    position = 0
     for turn in turns:
         if turn["start"] > position:
-            spans += [(s, e, None, None) for s, e in _paragraphs(text, position, turn["start"], turn["speaker"])]
+            next_speaker = turn["speaker"] if turn["start"] <= stop else None
+            spans += [(s, e, None, None) for s, e in _paragraphs(text, position, min(turn["start"], stop), next_speaker)]
+        if turn["start"] >= stop:
+            position = stop
+            break
         if turn["end"] > turn["start"]:
             spans.append((turn["start"], turn["end"], turn["speaker"], turn["time"]))
         position = max(position, turn["end"])
-    if position < len(text):
-        spans += [(s, e, None, None) for s, e in _paragraphs(text, position, len(text), None)]
+    if position < stop:
+        spans += [(s, e, None, None) for s, e in _paragraphs(text, position, stop, None)]
     return spans
 
 
@@ -131,15 +139,10 @@ def read(visit: Visit, guid: str) -> Response:
 
 def _blocks_response(visit: Visit, name: str, span: tuple[int, int], message: str) -> Response:
     """Only the blocks a change touched, for the page to swap in (keeps coding fast)."""
-    outline = coding.transcript(visit.project, name, within=span)
-    spans = [s for s in block_spans(outline["text"], outline["turns"]) if s[1] > span[0] and s[0] < span[1]]
-    if spans:
-        data = coding.transcript(visit.project, name, within=(spans[0][0], spans[-1][1]))
-        blocks = layout(data["text"], spans, data["codings"])
-    else:
-        blocks = []
+    data = coding.transcript(visit.project, name, around=span)
+    spans = [s for s in block_spans(data["text"], data["turns"], data["extent"]) if s[1] > span[0] and s[0] < span[1]]
     html = TEMPLATES.get_template("reader/_blocks.html").render(
-        blocks=blocks, source=outline, who=visit.who, message=message
+        blocks=layout(data["text"], spans, data["codings"]), source=data, who=visit.who, message=message
     )
     response = HTMLResponse(html)
     response.headers["X-Qualframe-Revision"] = str(visit.project.revision())
