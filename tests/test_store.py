@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import inspect
 
 import qualframe as qf
-from qualframe.project import MARKER, SQLITE_NAME, current_revision, head_revision
+from qualframe.project import MARKER, SQLITE_NAME, backup_sqlite, current_revision, head_revision
 
 
 def test_init_creates_schema_and_project_info(project):
@@ -72,6 +72,21 @@ def test_sqlite_is_migrated_automatically_with_a_backup(tmp_path):
         assert "summaries" in inspect(project.engine).get_table_names()
     backups = list((tmp_path / "s" / "backups").glob("*.sqlite"))
     assert len(backups) == 1 and "before-migration" in backups[0].name
+
+
+def test_sqlite_backup_holds_commits_still_in_the_write_ahead_log(tmp_path):
+    project = qf.init_project(tmp_path / "w")
+    db = tmp_path / "w" / SQLITE_NAME
+    reader = sqlite3.connect(db)  # another program with the project open: the log is not folded back
+    reader.execute("SELECT count(*) FROM cases").fetchone()
+    qf.add_case(project, "P07")
+    assert (tmp_path / "w" / f"{SQLITE_NAME}-wal").stat().st_size > 0
+    copy = backup_sqlite(project, reason="test")
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("SELECT name FROM cases").fetchall() == [("P07",)]
+    assert sqlite3.connect(db).execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    reader.close()
+    project.close()
 
 
 def test_postgres_needs_explicit_migrate(tmp_path, postgres_url):
