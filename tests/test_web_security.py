@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -177,4 +178,28 @@ def test_signing_out_in_single_user_mode_closes_the_session(server):
     csrf = csrf_of(client.get("/").text)
     response = client.post("/logout", data={"csrf": csrf})
     assert response.status_code == 200 and "Signed out" in response.text
+    assert client.get("/").status_code == 403
+
+
+def test_a_signed_out_session_cookie_opens_nothing_even_if_sent_again(server):
+    client = http_client(server)
+    csrf = csrf_of(client.get("/").text)  # the server has now checked, and remembers, this session
+    kept = dict(client.cookies)
+    client.post("/logout", data={"csrf": csrf})
+    replay = httpx.Client(base_url=server.base, cookies=kept, follow_redirects=False, timeout=10)
+    assert replay.get("/").status_code == 403
+
+
+def test_an_expired_single_user_session_is_refused_once_rechecked(server, monkeypatch):
+    from sqlalchemy import update
+
+    from qualframe.store import LoginSession, utcnow
+    from qualframe.web.app import SingleUserSessions
+
+    client = http_client(server)
+    assert client.get("/").status_code == 200
+    with server.project.session() as s:
+        s.execute(update(LoginSession).values(expires_at=utcnow() - timedelta(minutes=1)))
+    assert client.get("/").status_code == 200  # trusted for a short while after its last check
+    monkeypatch.setattr(SingleUserSessions, "RECHECK", timedelta(0))
     assert client.get("/").status_code == 403

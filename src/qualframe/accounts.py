@@ -16,7 +16,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from .errors import InvalidInput, NotAllowed, NotFound
 from .project import Project, get_or_create_user
@@ -138,6 +138,16 @@ def start_session(project: Project, user: str, role: str) -> str:
     return secret
 
 
+# built once: every request runs it
+_SIGNED_IN = (
+    select(LoginSession.expires_at, LoginSession.role, LoginSession.csrf, User.name,
+           Account.role.label("account_role"), Account.active)
+    .join(User, User.id == LoginSession.user_id)
+    .outerjoin(Account, Account.user_id == LoginSession.user_id)
+    .where(LoginSession.id_hash == bindparam("id_hash"))
+)
+
+
 def signed_in(project: Project, secret: str, *, team: bool) -> SignedIn | None:
     """Who holds this cookie secret, or None if it opens nothing (unknown, expired, revoked).
 
@@ -147,23 +157,17 @@ def signed_in(project: Project, secret: str, *, team: bool) -> SignedIn | None:
     if not secret:
         return None
     with project.session() as s:
-        row = s.execute(
-            select(LoginSession, User.name, Account)
-            .join(User, User.id == LoginSession.user_id)
-            .outerjoin(Account, Account.user_id == LoginSession.user_id)
-            .where(LoginSession.id_hash == _hash(secret))
-        ).first()
+        row = s.execute(_SIGNED_IN, {"id_hash": _hash(secret)}).first()
         if row is None:
             return None
-        login, name, account = row
-        expires = login.expires_at if login.expires_at.tzinfo else login.expires_at.replace(tzinfo=utcnow().tzinfo)
+        expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=utcnow().tzinfo)
         if expires < utcnow():
             return None
         if team:
-            if account is None or not account.active:
+            if row.account_role is None or not row.active:
                 return None
-            return SignedIn(name, account.role, login.csrf)
-        return SignedIn(name, login.role, login.csrf)
+            return SignedIn(row.name, row.account_role, row.csrf)
+        return SignedIn(row.name, row.role, row.csrf)
 
 
 def end_session(project: Project, secret: str) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import yaml
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from .errors import InvalidInput, NotFound
@@ -50,9 +50,15 @@ def code_path(code: Code) -> str:
     return join_path(reversed(parts))
 
 
+# built once: finding a code by its path runs one of these per level
+_TOP_CODE = select(Code).where(Code.parent_id.is_(None), Code.name == bindparam("name"))
+_CHILD_CODE = select(Code).where(Code.parent_id == bindparam("parent_id"), Code.name == bindparam("name"))
+
+
 def _child(session: Session, parent_id: int | None, name: str) -> Code | None:
-    condition = Code.parent_id.is_(None) if parent_id is None else Code.parent_id == parent_id
-    return session.scalar(select(Code).where(condition, Code.name == name))
+    if parent_id is None:
+        return session.scalar(_TOP_CODE, {"name": name})
+    return session.scalar(_CHILD_CODE, {"parent_id": parent_id, "name": name})
 
 
 def find_code(session: Session, path: str) -> Code | None:
@@ -293,6 +299,24 @@ def _code_dict(code: Code, path: str, depth: int) -> dict[str, Any]:
         "version": code.version,
         **{key: getattr(code, key) for key in CODE_FIELDS},
     }
+
+
+_CODE_NAMES = select(Code.id, Code.parent_id, Code.name, Code.colour)
+
+
+def code_paths(session: Session) -> dict[int, tuple[str, str]]:
+    """Each code's path and colour by id: what a listing of codings needs, without
+    loading the codes themselves (the reader asks for this on every change)."""
+    rows = {id_: (parent, name, colour) for id_, parent, name, colour in session.execute(_CODE_NAMES)}
+    paths: dict[int, str] = {}
+
+    def path_of_id(id_: int) -> str:
+        if id_ not in paths:
+            parent, name, _ = rows[id_]
+            paths[id_] = name if parent is None else f"{path_of_id(parent)}/{name}"
+        return paths[id_]
+
+    return {id_: (path_of_id(id_), colour) for id_, (_, _, colour) in rows.items()}
 
 
 def code_tree(session: Session) -> list[tuple[Code, str, int]]:

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session, joinedload
 
-from .codebook import code_by_path, code_tree, join_path, split_path
+from .codebook import code_by_path, code_paths, code_tree, join_path, split_path
 from .errors import InvalidInput, NotFound
 from .memos import add_note, delete_notes
 from .project import Project, get_or_create_user
@@ -89,6 +89,15 @@ def check_span(source_name: str, length: int, start: int, end: int) -> None:
         )
 
 
+_SAME_CODING = select(Coding).where(
+    Coding.source_id == bindparam("source_id"),
+    Coding.start == bindparam("start"),
+    Coding.end == bindparam("end"),
+    Coding.code_id == bindparam("code_id"),
+    Coding.coder_id == bindparam("coder_id"),
+)
+
+
 def _add_coding(
     session: Session, source: Source, start: int, end: int, code_path_: str, coder: str, memo: str | None
 ) -> Coding:
@@ -96,13 +105,7 @@ def _add_coding(
     code = code_by_path(session, code_path_)
     user = get_or_create_user(session, coder)
     existing = session.scalar(
-        select(Coding).where(
-            Coding.source_id == source.id,
-            Coding.start == start,
-            Coding.end == end,
-            Coding.code_id == code.id,
-            Coding.coder_id == user.id,
-        )
+        _SAME_CODING, {"source_id": source.id, "start": start, "end": end, "code_id": code.id, "coder_id": user.id}
     )
     coding = existing or Coding(source_id=source.id, start=start, end=end, code_id=code.id, coder_id=user.id)
     if existing is None:
@@ -378,6 +381,38 @@ def passage_extent(turns: Sequence[tuple[int, int]], length: int, span: tuple[in
     return widen(span[0], upwards=False), max(widen(max(span[1] - 1, span[0]), upwards=True), span[1])
 
 
+# The reader's queries, built once: it runs them on every coding, and building a
+# statement costs SQLAlchemy more than running it.
+_READER_SOURCE = (
+    select(Source.id, Source.name, Source.guid, Source.plain_text, Source.anonymised_at, Case.name.label("case"))
+    .outerjoin(Case, Case.id == Source.case_id)
+    .where(Source.name == bindparam("name"))
+)
+_READER_TURNS = (
+    select(Turn.speaker, Turn.start, Turn.end, Turn.time_start)
+    .where(Turn.source_id == bindparam("source_id"), Turn.start >= bindparam("low"), Turn.start <= bindparam("high"))
+    .order_by(Turn.start)
+)
+_LAST_TURN_START_BY = (
+    select(func.max(Turn.start)).where(Turn.source_id == bindparam("source_id"), Turn.start <= bindparam("position"))
+)
+_FIRST_TURN_START_FROM = (
+    select(func.min(Turn.start)).where(Turn.source_id == bindparam("source_id"), Turn.start >= bindparam("position"))
+)
+_READER_CODINGS = (
+    select(Coding.id, Coding.guid, Coding.start, Coding.end, Coding.code_id, User.name)
+    .join(User, User.id == Coding.coder_id)
+    .where(Coding.source_id == bindparam("source_id"), Coding.end > bindparam("low"), Coding.start < bindparam("high"))
+    .order_by(Coding.start, Coding.end, Coding.id)
+)
+_CODING_MEMOS = (
+    select(Note.target_id, Note.text)
+    .where(Note.target_type == "coding", Note.target_id.in_(bindparam("ids", expanding=True)))
+    .order_by(Note.id)
+)
+_CODING_COUNT = select(func.count(Coding.id)).where(Coding.source_id == bindparam("source_id"))
+
+
 def transcript(project: Project, source: str, *, around: tuple[int, int] | None = None) -> dict[str, Any]:
     """A source as a reader shows it: text, turns, and its codings with code path and colour.
 
@@ -386,51 +421,34 @@ def transcript(project: Project, source: str, *, around: tuple[int, int] | None 
     ``turns`` and ``codings`` hold only what lies in it, plus the turn that follows it.
     """
     with project.session() as s:
-        src = s.execute(
-            select(Source.id, Source.name, Source.guid, Source.plain_text, Source.anonymised_at, Case.name.label("case"))
-            .outerjoin(Case, Case.id == Source.case_id)
-            .where(Source.name == source)
-        ).first()
+        src = s.execute(_READER_SOURCE, {"name": source}).first()
         if src is None:
             source_by_name(s, source)  # raises, naming the sources there are
             raise AssertionError("unreachable")
-        turn_query = select(Turn.speaker, Turn.start, Turn.end, Turn.time_start).where(Turn.source_id == src.id)
+        length = len(src.plain_text)
+        low, high = 0, length
         if around is not None:
             # from the last turn starting at or before the span to the first starting at or
             # after its end: all that passage_extent needs, and the turn that follows
-            starts = select(Turn.start).where(Turn.source_id == src.id)
-            first = starts.where(Turn.start <= around[0]).order_by(Turn.start.desc()).limit(1).scalar_subquery()
-            last = starts.where(Turn.start >= around[1]).order_by(Turn.start).limit(1).scalar_subquery()
-            turn_query = turn_query.where(Turn.start >= func.coalesce(first, 0),
-                                          Turn.start <= func.coalesce(last, len(src.plain_text)))
-        turn_rows = s.execute(turn_query.order_by(Turn.start)).all()
-        extent = (0, len(src.plain_text))
+            low = s.scalar(_LAST_TURN_START_BY, {"source_id": src.id, "position": around[0]}) or 0
+            found = s.scalar(_FIRST_TURN_START_FROM, {"source_id": src.id, "position": around[1]})
+            high = length if found is None else found
+        turn_rows = s.execute(_READER_TURNS, {"source_id": src.id, "low": low, "high": high}).all()
+        extent = (0, length)
         if around is not None:
-            extent = passage_extent([(t.start, t.end) for t in turn_rows], len(src.plain_text), around)
+            extent = passage_extent([(t.start, t.end) for t in turn_rows], length, around)
             following = [t for t in turn_rows if t.start >= extent[1]][:1]
             turn_rows = [t for t in turn_rows if t.end > extent[0] and t.start < extent[1]] + following
-        query = (
-            select(Coding.id, Coding.guid, Coding.start, Coding.end, Coding.code_id, User.name)
-            .join(User, User.id == Coding.coder_id)
-            .where(Coding.source_id == src.id)
-        )
-        if around is not None:
-            query = query.where(Coding.end > extent[0], Coding.start < extent[1])
-        rows = s.execute(query.order_by(Coding.start, Coding.end, Coding.id)).all()
+        rows = s.execute(_READER_CODINGS, {"source_id": src.id, "low": extent[0], "high": extent[1]}).all()
         memos: dict[int, list[str]] = {}
         if rows:
-            memo_rows = s.execute(
-                select(Note.target_id, Note.text)
-                .where(Note.target_type == "coding", Note.target_id.in_([r.id for r in rows]))
-                .order_by(Note.id)
-            ).all()
-            for target_id, text in memo_rows:
+            for target_id, text in s.execute(_CODING_MEMOS, {"ids": [r.id for r in rows]}):
                 memos.setdefault(target_id, []).append(text)
-        paths = {c.id: (p, c.colour) for c, p, _ in code_tree(s)}
+        paths = code_paths(s)
         return {
             "name": src.name,
             "guid": src.guid,
-            "coding_count": s.scalar(select(func.count(Coding.id)).where(Coding.source_id == src.id)),
+            "coding_count": s.scalar(_CODING_COUNT, {"source_id": src.id}),
             "case": src.case,
             "anonymised": src.anonymised_at is not None,
             "text": src.plain_text,

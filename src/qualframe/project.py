@@ -33,6 +33,11 @@ BACKUP_DIR = "backups"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+# built once: every request reads the first, every write runs the second
+_REVISION_NUMBER = select(Revision.number).where(Revision.id == 1)
+_BUMP_REVISION = update(Revision).where(Revision.id == 1).values(number=Revision.number + 1)
+
+
 class Project:
     """An open project: where it lives and how to talk to its database."""
 
@@ -65,7 +70,7 @@ class Project:
     def revision(self) -> int:
         """How many transactions have changed the project: open views refresh when it moves."""
         with self.engine.connect() as connection:
-            return connection.execute(select(Revision.number).where(Revision.id == 1)).scalar() or 0
+            return connection.execute(_REVISION_NUMBER).scalar() or 0
 
     def info(self) -> dict[str, str]:
         with self.session() as s:
@@ -98,7 +103,7 @@ def _count_change(session: Session) -> None:
     if session.info.pop("changed", False) or session.new or session.dirty or session.deleted:
         # on the connection, not through the ORM: this runs on every write, and the ORM's
         # bulk-update machinery costs more than the statement itself
-        session.connection().execute(update(Revision).where(Revision.id == 1).values(number=Revision.number + 1))
+        session.connection().execute(_BUMP_REVISION)
         session.info.pop("changed", None)
 
 

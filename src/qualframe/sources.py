@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from .cases import get_or_create_case
@@ -14,8 +14,13 @@ from .memos import delete_notes
 from .store import Coding, Source, SourceFile
 
 
+# built once: the web workbench runs these on every request about a source
+_SOURCE_BY_NAME = select(Source).options(joinedload(Source.case)).where(Source.name == bindparam("name"))
+_NAME_BY_GUID = select(Source.name).where(Source.guid == bindparam("guid"))
+
+
 def source_by_name(session: Session, name: str) -> Source:
-    source = session.scalar(select(Source).options(joinedload(Source.case)).where(Source.name == name))
+    source = session.scalar(_SOURCE_BY_NAME, {"name": name})
     if source is None:
         known = session.scalars(select(Source.name).order_by(Source.name).limit(20)).all()
         hint = f" (sources: {', '.join(known)})" if known else " (the project has no sources yet)"
@@ -98,7 +103,7 @@ def delete_source(project: Project, name: str) -> None:
 def name_of(project: Project, guid: str) -> str:
     """The name of the source with this GUID (the web workbench's addresses use GUIDs)."""
     with project.session() as s:
-        name = s.scalar(select(Source.name).where(Source.guid == guid))
+        name = s.scalar(_NAME_BY_GUID, {"guid": guid})
         if name is None:
             raise NotFound("no such source (it may have been deleted): go back to the list of sources")
         return name

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import secrets
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -45,9 +46,9 @@ class SignInGate:
     """ASGI middleware: who is asking, or a refusal, before any route runs."""
 
     def __init__(self, app: Any, *, project: Project, team: bool, token: str | None, cookie: str,
-                 user: str, allowed_hosts: set[str] | None) -> None:
+                 user: str, allowed_hosts: set[str] | None, sessions: "SingleUserSessions") -> None:
         self.app, self.project, self.team, self.token = app, project, team, token
-        self.cookie, self.user, self.allowed_hosts = cookie, user, allowed_hosts
+        self.cookie, self.user, self.allowed_hosts, self.sessions = cookie, user, allowed_hosts, sessions
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -67,7 +68,11 @@ class SignInGate:
         if token is not None and not self.team:
             return await self._open_with_token(request, token)(scope, receive, send_with_headers)
         secret = request.cookies.get(self.cookie, "")
-        who = await run_in_threadpool(accounts.signed_in, self.project, secret, team=self.team) if secret else None
+        who = None if self.team else self.sessions.recall(secret)
+        if who is None and secret:
+            who = await run_in_threadpool(accounts.signed_in, self.project, secret, team=self.team)
+            if who is not None and not self.team:
+                self.sessions.remember(secret, who)
         scope.setdefault("state", {})["who"] = who
         if who is None and not (self.team and scope["path"] in OPEN_IN_TEAM_MODE):
             return await self._refuse(request)(scope, receive, send_with_headers)
@@ -93,6 +98,33 @@ class SignInGate:
         return message_response(
             request, None, "Open the workbench with the link that 'qualframe serve' printed: it carries the token.", 403
         )
+
+
+class SingleUserSessions:
+    """Single-user sessions this server has checked, so a request need not ask the database.
+
+    With one person and no roles to change, only the session's end matters: a checked
+    session is trusted for ``RECHECK`` (then looked up again, so expiry still applies), and
+    signing out forgets it at once. Team mode always asks the database, so that a changed
+    role or a deactivated account takes effect at the next request.
+    """
+
+    RECHECK = timedelta(minutes=1)
+
+    def __init__(self) -> None:
+        self._checked: dict[str, tuple[SignedIn, datetime]] = {}
+
+    def recall(self, secret: str) -> SignedIn | None:
+        found = self._checked.get(secret)
+        if found is None or datetime.now(timezone.utc) - found[1] > self.RECHECK:
+            return None
+        return found[0]
+
+    def remember(self, secret: str, who: SignedIn) -> None:
+        self._checked[secret] = (who, datetime.now(timezone.utc))
+
+    def forget(self, secret: str) -> None:
+        self._checked.pop(secret, None)
 
 
 def set_session_cookie(response: Response, name: str, secret: str, request: Request) -> None:
@@ -148,7 +180,9 @@ async def login(request: Request) -> Response:
 @page("/logout", methods=("POST",))
 def logout(visit: Visit) -> Response:
     request = visit.request
-    accounts.end_session(visit.project, request.cookies.get(request.app.state.cookie, ""))
+    secret = request.cookies.get(request.app.state.cookie, "")
+    request.app.state.sessions.forget(secret)
+    accounts.end_session(visit.project, secret)
     if request.app.state.team:
         response: Response = RedirectResponse("/login", status_code=303)
     else:
@@ -183,8 +217,10 @@ def create_app(
     app.state.cookie = cookie
     app.state.project_name = project.info().get("name") or project.root.name
     app.state.max_upload_bytes = max_upload_bytes
+    app.state.sessions = SingleUserSessions()
     app.add_middleware(
-        SignInGate, project=project, team=team, token=token, cookie=cookie, user=user, allowed_hosts=allowed_hosts
+        SignInGate, project=project, team=team, token=token, cookie=cookie, user=user, allowed_hosts=allowed_hosts,
+        sessions=app.state.sessions,
     )
     return app
 

@@ -45,8 +45,12 @@ class Block:
     stripes: list[Stripe] = field(default_factory=list)
 
     @property
-    def lanes(self) -> int:
-        return max((s.lane for s in self.stripes), default=-1) + 1
+    def lanes(self) -> list[list[Stripe]]:
+        """The stripes of each lane of the margin, side by side."""
+        lanes: list[list[Stripe]] = [[] for _ in range(max((s.lane for s in self.stripes), default=-1) + 1)]
+        for stripe in self.stripes:
+            lanes[stripe.lane].append(stripe)
+        return lanes
 
 
 def _paragraphs(text: str, start: int, end: int, next_speaker: str | None) -> list[tuple[int, int]]:
