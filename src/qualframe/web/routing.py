@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import hmac
 import logging
+from functools import partial
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import quote
 
+import anyio
+import anyio.to_thread
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.exc import OperationalError
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -138,7 +140,8 @@ def page(path: str, *, methods: tuple[str, ...] = ("GET",), role: str = "viewer"
                 if refused is not None:
                     return refused
             try:
-                return await run_in_threadpool(view, visit, **request.path_params)
+                return await anyio.to_thread.run_sync(partial(view, visit, **request.path_params),
+                                                      limiter=_view_threads(request))
             except Conflict as exc:
                 return message_response(request, who, str(exc), 409)
             except NotAllowed as exc:
@@ -159,6 +162,20 @@ def page(path: str, *, methods: tuple[str, ...] = ("GET",), role: str = "viewer"
         return view
 
     return register
+
+
+def _view_threads(request: Request) -> anyio.CapacityLimiter:
+    """How many views may run at once: a few, not a thread per request.
+
+    SQLite takes one writer at a time, and a writer that finds the database locked
+    sleeps in growing steps, so many threads writing at once make long queues; and
+    Python runs one thread at a time anyway. PostgreSQL gains from a few more, which
+    overlap their waits for the server. (Made on first use: it needs the event loop.)
+    """
+    state = request.app.state
+    if getattr(state, "view_threads", None) is None:
+        state.view_threads = anyio.CapacityLimiter(2 if state.project.is_sqlite else 4)
+    return state.view_threads
 
 
 async def _read_form(request: Request, visit: Visit) -> Response | None:
