@@ -489,7 +489,7 @@ def reader_steps(project: Any, guid: str) -> list[tuple[str, Callable[[], Any]]]
 
 
 def apply_steps(project: Any, guid: str, spans: NewSpans) -> list[tuple[str, Callable[[], Any]]]:
-    """The coding view (views/reader.py, apply_code), whole and in its two halves."""
+    """The coding view (views/reader.py, apply_code), whole, and its write and its redraw alone."""
     from qualframe import coding, sources
     from qualframe.web.views import reader
 
@@ -508,12 +508,13 @@ def apply_steps(project: Any, guid: str, spans: NewSpans) -> list[tuple[str, Cal
 
     def answer() -> None:
         visit = in_process_visit(project, guid, f"/sources/{guid}/codings", {"x": "1"})
-        reader._blocks_response(visit, state["name"], state["span"], "Coded.")
+        start, end = state["span"]
+        reader._change_and_redraw(visit, guid, lambda _name: {"start": start, "end": end}, "Coded.")
 
     return [
         ("whole view, reader.apply_code", whole),
-        ("sources.name_of + coding.code_text (the write)", write),
-        ("_blocks_response (the blocks to swap in)", answer),
+        ("sources.name_of + coding.code_text (the write alone)", write),
+        ("the blocks to swap in alone (reader._change_and_redraw, no change)", answer),
     ]
 
 
@@ -531,7 +532,7 @@ def in_process_reader(project_dir: Path, guid: str, *, repeats: int,
 
 def in_process_apply(project_dir: Path, guid: str, spans: NewSpans, *, repeats: int,
                      profile: bool) -> tuple[dict[str, list[float]], str]:
-    """Time the coding view without HTTP, whole and in its halves (and profile it, if asked)."""
+    """Time the coding view without HTTP, whole and in parts (and profile it, if asked)."""
     import qualframe as qf
 
     with qf.open_project(project_dir) as project:
@@ -751,6 +752,13 @@ def results_markdown(study: Study, results: list[BackendResult], facts: dict[str
     row("failed requests", "0", lambda r: str(sum(len(t.errors) for t in (
         r.http.reader, r.http.apply_one, r.http.apply_paced, r.http.apply_saturated))))
     lines.append("")
+    budget = TARGET_CONCURRENT_P95_MS / args.clients
+    lines += [f"Back to back, each of the {args.clients} clients always has a request waiting, so every request "
+              f"queues behind the others and takes about {args.clients} times what the server spends on one "
+              f"(Little's law). Under {TARGET_CONCURRENT_P95_MS:g} ms would need the server to answer in under "
+              f"{budget:g} ms of its time per request; it spends " + ", ".join(
+                  f"{r.http.apply_saturated.cpu_ms_per_request():.1f} ms of CPU on {r.backend}" for r in results)
+              + " (one Python process: one core at a time).", ""]
 
     lines += [f"Where the time goes inside the views, called in-process without HTTP (medians of "
               f"{args.requests} calls of the reader, before the HTTP runs, with {study.coding_rows:,} codings; "

@@ -107,7 +107,7 @@ def _add_coding(
     existing = session.scalar(
         _SAME_CODING, {"source_id": source.id, "start": start, "end": end, "code_id": code.id, "coder_id": user.id}
     )
-    coding = existing or Coding(source_id=source.id, start=start, end=end, code_id=code.id, coder_id=user.id)
+    coding = existing or Coding(source=source, start=start, end=end, code=code, coder=user)
     if existing is None:
         session.add(coding)
         session.flush()
@@ -384,20 +384,23 @@ def passage_extent(turns: Sequence[tuple[int, int]], length: int, span: tuple[in
 # The reader's queries, built once: it runs them on every coding, and building a
 # statement costs SQLAlchemy more than running it.
 _READER_SOURCE = (
-    select(Source.id, Source.name, Source.guid, Source.plain_text, Source.anonymised_at, Case.name.label("case"))
+    select(Source.id, Source.name, Source.guid, Source.plain_text, Source.anonymised_at, Case.name.label("case"),
+           select(func.count(Coding.id)).where(Coding.source_id == Source.id).scalar_subquery().label("coding_count"))
     .outerjoin(Case, Case.id == Source.case_id)
     .where(Source.name == bindparam("name"))
 )
+_TURN_STARTS = select(Turn.start).where(Turn.source_id == bindparam("source_id"))
+# from the last turn starting at or before ``low`` to the first starting at or after ``high``
 _READER_TURNS = (
     select(Turn.speaker, Turn.start, Turn.end, Turn.time_start)
-    .where(Turn.source_id == bindparam("source_id"), Turn.start >= bindparam("low"), Turn.start <= bindparam("high"))
+    .where(
+        Turn.source_id == bindparam("source_id"),
+        Turn.start >= func.coalesce(_TURN_STARTS.where(Turn.start <= bindparam("low"))
+                                    .with_only_columns(func.max(Turn.start)).scalar_subquery(), 0),
+        Turn.start <= func.coalesce(_TURN_STARTS.where(Turn.start >= bindparam("high"))
+                                    .with_only_columns(func.min(Turn.start)).scalar_subquery(), bindparam("length")),
+    )
     .order_by(Turn.start)
-)
-_LAST_TURN_START_BY = (
-    select(func.max(Turn.start)).where(Turn.source_id == bindparam("source_id"), Turn.start <= bindparam("position"))
-)
-_FIRST_TURN_START_FROM = (
-    select(func.min(Turn.start)).where(Turn.source_id == bindparam("source_id"), Turn.start >= bindparam("position"))
 )
 _READER_CODINGS = (
     select(Coding.id, Coding.guid, Coding.start, Coding.end, Coding.code_id, User.name)
@@ -410,7 +413,6 @@ _CODING_MEMOS = (
     .where(Note.target_type == "coding", Note.target_id.in_(bindparam("ids", expanding=True)))
     .order_by(Note.id)
 )
-_CODING_COUNT = select(func.count(Coding.id)).where(Coding.source_id == bindparam("source_id"))
 
 
 def transcript(project: Project, source: str, *, around: tuple[int, int] | None = None) -> dict[str, Any]:
@@ -426,14 +428,8 @@ def transcript(project: Project, source: str, *, around: tuple[int, int] | None 
             source_by_name(s, source)  # raises, naming the sources there are
             raise AssertionError("unreachable")
         length = len(src.plain_text)
-        low, high = 0, length
-        if around is not None:
-            # from the last turn starting at or before the span to the first starting at or
-            # after its end: all that passage_extent needs, and the turn that follows
-            low = s.scalar(_LAST_TURN_START_BY, {"source_id": src.id, "position": around[0]}) or 0
-            found = s.scalar(_FIRST_TURN_START_FROM, {"source_id": src.id, "position": around[1]})
-            high = length if found is None else found
-        turn_rows = s.execute(_READER_TURNS, {"source_id": src.id, "low": low, "high": high}).all()
+        low, high = around or (0, length)
+        turn_rows = s.execute(_READER_TURNS, {"source_id": src.id, "low": low, "high": high, "length": length}).all()
         extent = (0, length)
         if around is not None:
             extent = passage_extent([(t.start, t.end) for t in turn_rows], length, around)
@@ -448,7 +444,7 @@ def transcript(project: Project, source: str, *, around: tuple[int, int] | None 
         return {
             "name": src.name,
             "guid": src.guid,
-            "coding_count": s.scalar(_CODING_COUNT, {"source_id": src.id}),
+            "coding_count": src.coding_count,
             "case": src.case,
             "anonymised": src.anonymised_at is not None,
             "text": src.plain_text,

@@ -11,6 +11,7 @@ import json
 import sqlite3
 import tomllib
 from contextlib import closing, contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
@@ -35,7 +36,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 # built once: every request reads the first, every write runs the second
 _REVISION_NUMBER = select(Revision.number).where(Revision.id == 1)
-_BUMP_REVISION = update(Revision).where(Revision.id == 1).values(number=Revision.number + 1)
+_BUMP_REVISION = update(Revision).where(Revision.id == 1).values(number=Revision.number + 1).returning(Revision.number)
 
 
 class Project:
@@ -46,6 +47,7 @@ class Project:
         self.database_url = database_url
         self.engine = _make_engine(database_url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._transaction: ContextVar[Session | None] = ContextVar(f"qualframe-transaction-{id(self)}", default=None)
         event.listen(self._sessions, "after_flush", _note_change)
         event.listen(self._sessions, "do_orm_execute", _note_statement_change)
         event.listen(self._sessions, "before_commit", _count_change)
@@ -56,7 +58,14 @@ class Project:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A unit of work: committed if the block completes, rolled back if it raises."""
+        """A unit of work: committed if the block completes, rolled back if it raises.
+
+        Inside ``one_transaction()`` (in the same thread), it is that transaction instead.
+        """
+        joined = self._transaction.get()
+        if joined is not None:
+            yield joined
+            return
         session = self._sessions()
         try:
             yield session
@@ -66,6 +75,23 @@ class Project:
             raise
         finally:
             session.close()
+
+    @contextmanager
+    def one_transaction(self) -> Iterator[Session]:
+        """Several library calls as one transaction: all of them are kept, or none.
+
+        The web workbench codes a passage and reads it back for the page in one of these,
+        which saves a round of begin and commit per call. Only for calls that let errors
+        through: a call that catches an error from another and goes on would have the
+        whole transaction rolled back under it. After the block, ``session.info
+        ["revision"]`` holds the change counter's new value if anything changed.
+        """
+        with self.session() as session:
+            token = self._transaction.set(session)
+            try:
+                yield session
+            finally:
+                self._transaction.reset(token)
 
     def revision(self) -> int:
         """How many transactions have changed the project: open views refresh when it moves."""
@@ -103,7 +129,7 @@ def _count_change(session: Session) -> None:
     if session.info.pop("changed", False) or session.new or session.dirty or session.deleted:
         # on the connection, not through the ORM: this runs on every write, and the ORM's
         # bulk-update machinery costs more than the statement itself
-        session.connection().execute(_BUMP_REVISION)
+        session.info["revision"] = session.connection().execute(_BUMP_REVISION).scalar()
         session.info.pop("changed", None)
 
 

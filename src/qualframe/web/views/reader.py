@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from starlette.responses import HTMLResponse, Response
 
@@ -141,15 +141,22 @@ def read(visit: Visit, guid: str) -> Response:
     )
 
 
-def _blocks_response(visit: Visit, name: str, span: tuple[int, int], message: str) -> Response:
-    """Only the blocks a change touched, for the page to swap in (keeps coding fast)."""
-    data = coding.transcript(visit.project, name, around=span)
-    spans = [s for s in block_spans(data["text"], data["turns"], data["extent"]) if s[1] > span[0] and s[0] < span[1]]
+def _change_and_redraw(visit: Visit, guid: str, change: Callable[[str], dict[str, int]], message: str) -> Response:
+    """Make a change to a source's codings, then answer with only the blocks it touched,
+    for the page to swap in (keeps coding fast). ``change(source name)`` returns the span
+    it changed; the change and the reading back are one transaction."""
+    with visit.project.one_transaction() as unit:
+        name = sources.name_of(visit.project, guid)
+        span = change(name)
+        data = coding.transcript(visit.project, name, around=(span["start"], span["end"]))
+    spans = [s for s in block_spans(data["text"], data["turns"], data["extent"])
+             if s[1] > span["start"] and s[0] < span["end"]]
     html = TEMPLATES.get_template("reader/_blocks.html").render(
         blocks=layout(data["text"], spans, data["codings"]), source=data, who=visit.who, message=message
     )
     response = HTMLResponse(html)
-    response.headers["X-Qualframe-Revision"] = str(visit.project.revision())
+    revision = unit.info.get("revision")
+    response.headers["X-Qualframe-Revision"] = str(revision if revision is not None else visit.project.revision())
     return response
 
 
@@ -162,33 +169,36 @@ def _span(visit: Visit) -> tuple[int, int]:
 
 @page("/sources/{guid}/codings", methods=("POST",), role="coder")
 def apply_code(visit: Visit, guid: str) -> Response:
-    name = sources.name_of(visit.project, guid)
     start, end = _span(visit)
     code = visit.field("code").strip()
-    if visit.field("create", "") == "1" and code:
-        codebook.add_code(visit.project, code, create_parents=True)
     memo = visit.field("memo", "").strip() or None
-    coding.code_text(visit.project, name, code, start=start, end=end, coder=visit.who.user, memo=memo)
-    return _blocks_response(visit, name, (start, end), f"Coded as {code}.")
+
+    def apply(name: str) -> dict[str, int]:
+        if visit.field("create", "") == "1" and code:
+            codebook.add_code(visit.project, code, create_parents=True)
+        coding.code_text(visit.project, name, code, start=start, end=end, coder=visit.who.user, memo=memo)
+        return {"start": start, "end": end}
+
+    return _change_and_redraw(visit, guid, apply, f"Coded as {code}.")
 
 
 @page("/sources/{guid}/codings/{coding_guid}/delete", methods=("POST",), role="coder")
 def remove(visit: Visit, guid: str, coding_guid: str) -> Response:
-    name = sources.name_of(visit.project, guid)
-    span = coding.remove_coding(visit.project, coding_guid)
-    return _blocks_response(visit, name, (span["start"], span["end"]), "Coding removed.")
+    return _change_and_redraw(visit, guid, lambda _name: coding.remove_coding(visit.project, coding_guid),
+                              "Coding removed.")
 
 
 @page("/sources/{guid}/codings/{coding_guid}/recode", methods=("POST",), role="coder")
 def recode(visit: Visit, guid: str, coding_guid: str) -> Response:
-    name = sources.name_of(visit.project, guid)
     code = visit.field("code").strip()
-    span = coding.recode(visit.project, coding_guid, code)
-    return _blocks_response(visit, name, (span["start"], span["end"]), f"Recoded as {code}.")
+    return _change_and_redraw(visit, guid, lambda _name: coding.recode(visit.project, coding_guid, code),
+                              f"Recoded as {code}.")
 
 
 @page("/sources/{guid}/codings/{coding_guid}/memo", methods=("POST",), role="coder")
 def memo(visit: Visit, guid: str, coding_guid: str) -> Response:
-    name = sources.name_of(visit.project, guid)
-    span = coding.memo_on_coding(visit.project, coding_guid, visit.field("memo"), author=visit.who.user)
-    return _blocks_response(visit, name, (span["start"], span["end"]), "Memo added.")
+    text = visit.field("memo")
+    return _change_and_redraw(
+        visit, guid, lambda _name: coding.memo_on_coding(visit.project, coding_guid, text, author=visit.who.user),
+        "Memo added.",
+    )

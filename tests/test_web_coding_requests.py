@@ -1,0 +1,53 @@
+"""Coding requests as the reader's script sends them: all of a change or none of it."""
+
+from __future__ import annotations
+
+import pytest
+
+from qualframe import codebook, coding, sources
+from qualframe.errors import InvalidInput
+from webkit import csrf_of, http_client
+
+
+def _post_coding(client, guid: str, **fields: str):
+    csrf = csrf_of(client.get(f"/sources/{guid}").text)
+    return client.post(f"/sources/{guid}/codings", data=fields, headers={"X-CSRF-Token": csrf, "HX-Request": "true"})
+
+
+def _guid(project) -> str:
+    return next(s["guid"] for s in sources.list_sources(project) if s["name"] == "P01")
+
+
+def test_a_refused_coding_with_a_new_code_leaves_no_new_code(server):
+    client = http_client(server)
+    before = server.project.revision()
+    answer = _post_coding(client, _guid(server.project), start="5", end="999999", code="Trust/Brand new", create="1")
+    assert answer.status_code == 400 and "not inside source" in answer.text
+    assert "Trust/Brand new" not in [c["path"] for c in codebook.list_codes(server.project)]
+    assert server.project.revision() == before
+
+
+def test_an_applied_code_answers_with_its_blocks_and_the_new_revision(server):
+    client = http_client(server)
+    text = coding.transcript(server.project, "P01")["text"]
+    start = text.index("It means providers")
+    answer = _post_coding(client, _guid(server.project), start=str(start), end=str(start + 20),
+                          code="Workforce/Staff turnover")
+    assert answer.status_code == 200
+    assert f'id="b' in answer.text and "Staff turnover" in answer.text
+    assert int(answer.headers["X-Qualframe-Revision"]) == server.project.revision()
+    assert [c["code"] for c in coding.list_codings(server.project)] == ["Workforce/Staff turnover"]
+
+
+def test_one_transaction_keeps_all_or_nothing(study):
+    with pytest.raises(InvalidInput):
+        with study.one_transaction():
+            codebook.add_code(study, "Trust")
+            coding.code_text(study, "P01", "Trust", start=0, end=10**6, coder="ana")
+    assert "Trust" not in [c["path"] for c in codebook.list_codes(study)]
+    before = study.revision()
+    with study.one_transaction() as unit:
+        codebook.add_code(study, "Trust")
+        coding.code_text(study, "P01", "Trust", start=0, end=9, coder="ana")
+    assert study.revision() == before + 1 == unit.info["revision"]  # one change of the counter for both
+    assert [c["code"] for c in coding.list_codings(study)] == ["Trust"]
