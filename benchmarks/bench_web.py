@@ -203,15 +203,13 @@ class TimedApp:
 
 def serve_in_child(project_dir: str, port: int, token: str) -> None:
     """What ``qualframe serve`` runs (single-user mode), with the timing wrapper around the app."""
-    import uvicorn
-
     from qualframe import open_project
     from qualframe.web.app import create_app, loopback_hosts
+    from qualframe.web.serve import run_app
 
     project = open_project(project_dir)
     app = create_app(project, token=token, user=USER, cookie=f"qualframe_{port}", allowed_hosts=loopback_hosts(HOST))
-    config = uvicorn.Config(TimedApp(app), host=HOST, port=port, log_level="warning", access_log=False)
-    uvicorn.Server(config).run()
+    run_app(TimedApp(app), HOST, port)
 
 
 def free_port() -> int:

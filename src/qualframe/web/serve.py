@@ -7,7 +7,7 @@ import secrets
 import socket
 import threading
 import webbrowser
-from typing import Callable
+from typing import Any, Callable
 
 import uvicorn
 
@@ -56,25 +56,30 @@ def serve(
     port = port or free_port(host)
     app = create_app(project, team=team, token=token, user=user, cookie=f"qualframe_{port}",
                      allowed_hosts=allowed_hosts)
-    # The app's long-lived objects (templates, SQLAlchemy metadata) would otherwise be
-    # walked by every full garbage collection a large reader page sets off.
-    gc.collect()
-    gc.freeze()
     url = serving_url(host, port, token)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
-    server = uvicorn.Server(config)
 
     def started() -> None:
         announce(f"qualframe serving at {url}")
         if open_browser:
             webbrowser.open(url)
 
+    run_app(app, host, port, on_started=started)
+
+
+def run_app(app: Any, host: str, port: int, on_started: Callable[[], None] | None = None) -> None:
+    """Run an ASGI app with uvicorn as the workbench runs (the web benchmark runs it so too)."""
+    # The app's long-lived objects (templates, SQLAlchemy metadata) would otherwise be
+    # walked by every full garbage collection a large reader page sets off.
+    gc.collect()
+    gc.freeze()
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+    server = uvicorn.Server(config)
     original_startup = server.startup
 
     async def startup(sockets=None):  # type: ignore[no-untyped-def]
         await original_startup(sockets=sockets)
-        if server.started:
-            threading.Thread(target=started, daemon=True).start()
+        if server.started and on_started is not None:
+            threading.Thread(target=on_started, daemon=True).start()
 
     server.startup = startup  # type: ignore[method-assign]
     server.run()
