@@ -56,15 +56,36 @@ def test_clearing_is_versioned_too(cell):
     with pytest.raises(Conflict):
         chart.summarise(cell, "P01", "Funding/Short-term", "  ", author="ana", expected_version=7)
     assert len(chart.list_summaries(cell)) == 1
-    assert chart.summarise(cell, "P01", "Funding/Short-term", "  ", author="ana", expected_version=1) == 0
+    assert chart.summarise(cell, "P01", "Funding/Short-term", "  ", author="ana", expected_version=1) == 2
     assert chart.list_summaries(cell) == []
-    assert cell_version(cell) == 0
+    assert cell_version(cell) == 2  # the cleared cell goes on counting
     # an editor who still sees the cleared text cannot write it back unawares
     with pytest.raises(Conflict, match="cleared by someone else"):
         chart.summarise(cell, "P01", "Funding/Short-term", "Edited text.", author="ana", expected_version=1)
     assert chart.list_summaries(cell) == []
     # clearing an already empty cell changes nothing and is not a conflict
-    assert chart.summarise(cell, "P01", "Funding/Short-term", "", author="ana", expected_version=0) == 0
+    assert chart.summarise(cell, "P01", "Funding/Short-term", "", author="ana", expected_version=0) == 2
+    assert chart.summarise(cell, "P01", "Funding/Short-term", "", author="ana", expected_version=1) == 2
+    # an editor who saw the empty cell may write it
+    assert chart.summarise(cell, "P01", "Funding/Short-term", "Written again.", author="cara", expected_version=2) == 3
+
+
+def test_a_cleared_and_rewritten_summary_still_refuses_an_editor_from_before_the_clearing(cell):
+    chart.summarise(cell, "P01", "Funding/Short-term", "Ana's first text.", author="ana", expected_version=0)
+    # ana's page now holds version 1; ben clears the cell, cara writes it anew from an empty page
+    chart.summarise(cell, "P01", "Funding/Short-term", "", author="ben", expected_version=1)
+    chart.summarise(cell, "P01", "Funding/Short-term", "Cara's new text.", author="cara", expected_version=0)
+    with pytest.raises(Conflict):
+        chart.summarise(cell, "P01", "Funding/Short-term", "Ana's late edit.", author="ana", expected_version=1)
+    assert summary_of(cell)[("P01", "Funding/Short-term")] == ("Cara's new text.", 3)
+
+
+def test_a_cleared_cell_shows_as_empty_in_every_export(cell, tmp_path):
+    chart.summarise(cell, "P01", "Funding/Short-term", "Soon gone.", author="ana", expected_version=0)
+    chart.summarise(cell, "P01", "Funding/Short-term", "", author="ana", expected_version=1)
+    matrix = chart.build_matrices(cell, "Funding")[0]
+    assert matrix.rows[0].cells["Funding/Short-term"].summary is None
+    assert chart.NO_SUMMARY in matrix.rows[0].cells["Funding/Short-term"].as_text()
 
 
 def test_import_counts_as_an_edit(cell, tmp_path):

@@ -60,7 +60,7 @@ class Quote:
 class Cell:
     summary: str | None = None
     quotes: list[Quote] = field(default_factory=list)
-    version: int = 0  # the summary's edit version; 0 while there is no summary (see summarise)
+    version: int = 0  # the summary's edit version; 0 until one is first written (see summarise)
 
     def as_text(self) -> str:
         """The cell as a researcher pastes it into a paper: summary, then quotes."""
@@ -224,7 +224,7 @@ def _matrix(data: _ChartData, theme: str, columns: list[tuple[str, int, set[int]
                 speaker = speaker_at(source_turns, starts, start)
                 quotes.append(Quote(text[start:end], name, speaker, start, end, sorted(coders), guid))
             summary, version = data.summaries.get((case_id, own_id), ("", 0)) if case_id is not None else ("", 0)
-            cells[path] = Cell(summary or None, quotes, version if summary else 0)
+            cells[path] = Cell(summary or None, quotes, version)
         if case_id is None:
             rows.append(Row(NO_CASE, {name: None for _, name, _ in data.attributes}, cells))
         else:
@@ -255,11 +255,14 @@ def summarise(
 
 
 def _set_summary(s: Session, case: Case, code: Code, text: str, author: User, expected: int | None = None) -> int:
+    """A cleared summary keeps its row, with empty text, so its version goes on counting:
+    an editor still holding the text from before the clearing is refused, even after
+    someone has written the cell again."""
     text = text.strip()
     what = f"the summary of case '{case.name}' for code '{code_path(code)}'"
     existing = s.get(Summary, (case.id, code.id))
     if existing is None:
-        if expected:  # the editor saw a summary that someone has cleared since
+        if expected:  # cannot happen unless the cell's row was removed (its code or case deleted)
             raise Conflict(f"{what} was cleared by someone else after you opened it; "
                            "your edit was not saved: reload to see the cell, then edit again")
         if not text:
@@ -271,13 +274,17 @@ def _set_summary(s: Session, case: Case, code: Code, text: str, author: User, ex
             raise Conflict(f"{what} was written by someone else after you opened it; "
                            "your edit was not saved: reload to see their version, then edit again") from None
         return 1
+    if not text and not existing.text:  # clearing a cell that is already empty changes nothing
+        return existing.version
+    if expected == 0 and not existing.text:  # the editor saw an empty cell, and it still is
+        expected = existing.version
     if expected == 0:  # the editor saw an empty cell, but someone has written a summary since
         raise Conflict(f"{what} was written by someone else after you opened it; "
                        "your edit was not saved: reload to see their version, then edit again")
+    if expected is not None and expected != existing.version and not existing.text:
+        raise Conflict(f"{what} was cleared by someone else after you opened it; "
+                       "your edit was not saved: reload to see the cell, then edit again")
     bump_version(s, existing, expected, what)
-    if not text:
-        s.delete(existing)
-        return 0
     existing.text, existing.author_id, existing.updated_at = text, author.id, utcnow()
     return existing.version
 
@@ -306,7 +313,7 @@ def list_summaries(project: Project) -> list[dict[str, Any]]:
         cases = dict(s.execute(select(Case.id, Case.name)).all())
         return [
             {"case": cases[r.case_id], "code": paths[r.code_id], "summary": r.text, "version": r.version}
-            for r in s.scalars(select(Summary))
+            for r in s.scalars(select(Summary).where(Summary.text != ""))
         ]
 
 

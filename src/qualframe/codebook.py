@@ -270,7 +270,9 @@ def merge_codes(project: Project, path: str, into: str, *, expected_version: int
                 s.delete(coding)
         for summary in s.scalars(select(Summary).where(Summary.code_id == source.id)).all():
             existing = s.get(Summary, (summary.case_id, target.id))
-            if existing is None:
+            if not summary.text:  # a cleared cell: nothing to carry over
+                pass
+            elif existing is None:
                 s.add(Summary(case_id=summary.case_id, code_id=target.id, text=summary.text, author_id=summary.author_id))
             else:
                 existing.text = f"{existing.text}\n\n{summary.text}".strip()
