@@ -144,3 +144,30 @@ def test_viewers_read_only(study, new_page, backend):
                                     headers={"X-CSRF-Token": csrf_of(page.content())})
         assert refused.status == 403
         assert mapping.get_factor(study, "F1")["selected"]["functions"] == []
+
+
+def test_delete_a_factor_after_confirming_and_keep_its_history(server, new_page):
+    coded_factor(server.project)
+    mapping.add_factor(server.project, "Staff leave", polarity="barrier", codes=["Funding/Short-term funding"],
+                       author="ana")  # F2, changed below from another tab
+    page = new_page()
+    page.goto(server.opening("/bcw/factor/F1"))
+    page.get_by_role("button", name="Delete factor").click()  # the browser asks for the tick first
+    assert [f["id"] for f in mapping.list_factors(server.project)] == ["F1", "F2"]
+    page.get_by_label("Delete F1 “Short-term funding” (its history is kept)").check()
+    page.get_by_role("button", name="Delete factor").click()
+    expect(page).to_have_url(re.compile(r"/bcw$"))
+    assert [f["id"] for f in mapping.list_factors(server.project)] == ["F2"]
+    with server.project.session() as s:  # the audit trail keeps the deletion, with what was deleted
+        from sqlalchemy import select
+
+        from qualframe.store import Change
+        last = s.scalars(select(Change).order_by(Change.id.desc())).first()
+        assert (last.action, last.author.name) == ("deleted", "ana") and "Short-term funding" in last.detail
+    # a factor changed after the page was opened is not deleted
+    page.goto(server.opening("/bcw/factor/F2"))
+    mapping.edit_factor(server.project, "F2", author="cara", description="Changed meanwhile.", expected_version=1)
+    page.get_by_label("Delete F2 “Staff leave” (its history is kept)").check()
+    page.get_by_role("button", name="Delete factor").click()
+    expect(page.locator("#messages")).to_contain_text("was changed by someone else after you opened it")
+    assert [f["id"] for f in mapping.list_factors(server.project)] == ["F2"]

@@ -291,9 +291,13 @@ def edit_factor(
         return _detail(s, factor)
 
 
-def delete_factor(project: Project, ref: str, *, author: str) -> None:
+def delete_factor(project: Project, ref: str, *, author: str, expected_version: int | None = None) -> None:
+    """Delete a factor; its history is kept. ``expected_version`` as in ``edit_factor``:
+    a factor someone changed after the person opened it is not deleted."""
     with project.session() as s:
         factor = find_factor(s, ref)
+        if expected_version is not None:
+            bump_version(s, factor, expected_version, f"factor F{factor.number} ({factor.label})")
         record(s, get_or_create_user(s, author), factor, "deleted", _snapshot(s, factor))
         s.delete(factor)
 

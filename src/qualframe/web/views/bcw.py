@@ -174,6 +174,16 @@ def edit_factor(visit: Visit, ref: str) -> Response:
     return visit.redirect(f"/bcw/factor/{ref}")
 
 
+@page("/bcw/factor/{ref}/delete", methods=("POST",), role="owner")
+def delete_factor(visit: Visit, ref: str) -> Response:
+    """Delete a factor the person confirmed; its history stays in the audit trail."""
+    factor = mapping.get_factor(visit.project, _ref(ref))
+    if visit.field("confirm", "") != "yes":
+        raise InvalidInput(f"tick the box to confirm deleting {factor['id']} “{factor['label']}”")
+    mapping.delete_factor(visit.project, ref, author=visit.who.user, expected_version=visit.version())
+    return visit.redirect("/bcw")
+
+
 @page("/bcw/factor/{ref}/apease", methods=("POST",), role="coder")
 def apease(visit: Visit, ref: str) -> Response:
     """A function's APEASE judgements, every criterion the person judged, in one go."""
