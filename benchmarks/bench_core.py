@@ -621,6 +621,13 @@ def postgres_problem(url: str) -> str | None:
     return None
 
 
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    """Where a benchmark works, whether it keeps its files, whether it writes the docs."""
+    parser.add_argument("--tmpdir", type=Path, help="where to build the study and projects (default: the system's)")
+    parser.add_argument("--keep", action="store_true", help="keep the generated files and projects")
+    parser.add_argument("--write-docs", action="store_true", help=f"write the results into {DOCS.relative_to(REPO)}")
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--files", type=int, default=FULL_FILES, help="number of transcripts (200)")
@@ -632,9 +639,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "the run leaves the project's tables in it)")
     parser.add_argument("--no-tracemalloc", action="store_true",
                         help="skip the extra SQLite pass that measures Python heap peaks")
-    parser.add_argument("--tmpdir", type=Path, help="where to generate the study (default: the system's)")
-    parser.add_argument("--keep", action="store_true", help="keep the generated files and projects")
-    parser.add_argument("--write-docs", action="store_true", help=f"write the results into {DOCS.relative_to(REPO)}")
+    add_run_options(parser)
     args = parser.parse_args(argv)
     if args.files < 1 or args.words < 50 or args.codings < 0:
         parser.error("--files must be at least 1, --words at least 50, --codings not negative")

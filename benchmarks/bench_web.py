@@ -828,9 +828,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-sqlite", action="store_true", help="skip SQLite (with a PostgreSQL option)")
     parser.add_argument("--profile", action="store_true",
                         help="print a cProfile of the reader and coding views (called in-process)")
-    parser.add_argument("--tmpdir", type=Path, help="where to build the projects (default: the system's)")
-    parser.add_argument("--keep", action="store_true", help="keep the generated files and projects")
-    parser.add_argument("--write-docs", action="store_true", help=f"write the results into {DOCS.relative_to(REPO)}")
+    core.add_run_options(parser)
     args = parser.parse_args(argv)
     if args.words < 500 or args.codings < 1 or min(args.requests, args.applies, args.clients, args.per_client) < 1:
         parser.error("--words must be at least 500, and --codings, --requests, --applies, --clients "
