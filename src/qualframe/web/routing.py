@@ -55,6 +55,11 @@ NAVIGATION = [
 ]
 
 
+def plural(count: int, word: str) -> str:
+    """"1 code", "2 codes": for the counts messages and pages show."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
 @dataclass
 class Visit:
     """One request, as a view sees it: who asks, what they sent, and the project."""

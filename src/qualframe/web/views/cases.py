@@ -16,8 +16,10 @@ from starlette.responses import Response
 from ... import cases
 from ...errors import InvalidInput, NotFound
 from ...store import VARIABLE_TYPES
-from ..routing import Visit, page
+from ..routing import Visit, page, plural
+from ..uploads import one_uploaded_file
 
+TABLE_SUFFIXES = (".csv", ".xlsx")  # what cases.import_cases reads, as the CLI offers it
 ATTRIBUTE_FIELD = "attr:"  # form fields of attribute values are named attr:<attribute name>
 TYPE_HELP = {
     "text": "any text",
@@ -26,6 +28,7 @@ TYPE_HELP = {
     "boolean": "yes or no",
     "date": "a date, YYYY-MM-DD",
 }
+
 
 
 def shown(value: Any) -> str:
@@ -55,6 +58,7 @@ def _page(visit: Visit, done: str | None = None, focus: str | None = None) -> Re
     return visit.render(
         "cases/page.html", cases=rows, attributes=attributes, types=VARIABLE_TYPES, type_help=TYPE_HELP,
         done=done, focus=focus, partial=visit.from_htmx and visit.request.method == "POST",
+        suffixes=TABLE_SUFFIXES, max_mb=visit.request.app.state.max_upload_bytes // (1024 * 1024),
     )
 
 
@@ -80,6 +84,20 @@ def add_attribute(visit: Visit) -> Response:
     if not visit.from_htmx:
         return visit.redirect("/cases")
     return _page(visit, f"Added attribute “{added['name']}” ({added['type']}).", focus="attribute")
+
+
+@page("/cases/import", methods=("POST",), role="coder")
+def import_cases(visit: Visit) -> Response:
+    """Create or update cases from an uploaded table, as ``qualframe cases import`` does.
+
+    Attribute types are guessed from each column (an attribute that exists keeps its
+    type); every row is checked before any is saved, so a bad one changes nothing.
+    """
+    with one_uploaded_file(visit, "file", suffixes=TABLE_SUFFIXES, what="case table") as path:
+        counts = cases.import_cases(visit.project, path)
+        text = (f"Imported {path.name}: {plural(counts['created'], 'case')} added, {counts['updated']} updated, "
+                f"{plural(counts['attributes'], 'attribute')} read.")
+    return _page(visit, text)
 
 
 @page("/cases/{guid}/save", methods=("POST",), role="coder")

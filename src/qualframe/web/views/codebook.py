@@ -16,13 +16,12 @@ from starlette.responses import Response
 
 from ... import codebook, coding, sources
 from ...errors import InvalidInput, NotFound
-from ..routing import Visit, page
+from ..routing import Visit, page, plural
+from ..uploads import one_uploaded_file
 
 TEXT_FIELDS = ("definition", "inclusion", "exclusion", "example")
+CODEBOOK_SUFFIXES = (".yaml", ".yml", ".csv", ".xlsx")  # what codebook.import_codebook reads
 
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 def nest(codes: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
@@ -51,7 +50,8 @@ def _tree_page(visit: Visit, done: dict[str, str] | None = None) -> Response:
     tree, _ = nest(codes)
     return visit.render(
         "codebook/page.html", tree=tree, codes=codes, total=sum(c["codings"] for c in codes),
-        done=done, back="tree", partial=_partial(visit),
+        done=done, back="tree", partial=_partial(visit), suffixes=CODEBOOK_SUFFIXES,
+        max_mb=visit.request.app.state.max_upload_bytes // (1024 * 1024),
     )
 
 
@@ -124,6 +124,19 @@ def add_code(visit: Visit) -> Response:
     path = f"{parent}/{name}" if parent else name
     added = codebook.add_code(visit.project, path, definition=_multiline(visit.field("definition", "")))
     return _after(visit, guid=added["guid"], path=added["path"], text=f"Added code “{added['path']}”.", focus="add")
+
+
+@page("/codebook/import", methods=("POST",), role="coder")
+def import_codebook(visit: Visit) -> Response:
+    """Add or update codes from an uploaded codebook, as ``qualframe codebook import`` does.
+
+    The library checks every entry before writing any, so a bad one leaves the codebook as it was.
+    """
+    with one_uploaded_file(visit, "file", suffixes=CODEBOOK_SUFFIXES, what="codebook") as path:
+        counts = codebook.import_codebook(visit.project, path)
+        text = (f"Imported {path.name}: {plural(counts['created'], 'code')} added, "
+                f"{counts['updated']} updated.")
+    return _tree_page(visit, {"text": text, "path": "", "focus": "import"})
 
 
 @page("/codebook/codes/{guid}/edit", methods=("POST",), role="coder")

@@ -7,11 +7,8 @@ from starlette.responses import Response
 from ... import cases, chart, codebook, sources
 from ...anonymise import review
 from ...mapping import list_factors
-from ..routing import Visit, page
+from ..routing import Visit, page, plural
 
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 def progress(visit: Visit) -> dict:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tempfile
-import unicodedata
 from pathlib import Path
 
 from starlette.responses import Response
@@ -12,26 +11,7 @@ from ... import cases, sources
 from ...errors import ImportRefused, InvalidInput
 from ...importing import SUPPORTED_SUFFIXES, import_files
 from ..routing import Visit, page
-
-CHUNK = 1024 * 1024
-
-
-def upload_name(filename: str | None) -> str:
-    """The uploaded file's own name, or a refusal if it tries to reach outside one folder."""
-    name = filename or ""
-    problems = (
-        not name.strip(),
-        name in (".", ".."),
-        name.startswith("."),
-        any(ch in name for ch in '/\\:\x00'),
-        any(unicodedata.category(ch).startswith("C") for ch in name),
-        len(name) > 255,
-    )
-    if any(problems):
-        raise ImportRefused(repr(name)[1:-1][:80] or "(no name)", "the file name is not a plain file name; rename the file and upload it again")
-    if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise ImportRefused(name, f"this type of file cannot be imported (use {', '.join(sorted(SUPPORTED_SUFFIXES))})")
-    return name
+from ..uploads import save_upload
 
 
 @page("/sources")
@@ -60,18 +40,7 @@ def upload(visit: Visit) -> Response:
         paths = []
         for upload in uploads:
             try:
-                name = upload_name(upload.filename)
-                target = Path(folder) / name
-                if target.exists():
-                    raise ImportRefused(name, "the same file name was uploaded twice")
-                size = 0
-                with open(target, "wb") as out:
-                    while chunk := upload.file.read(CHUNK):
-                        size += len(chunk)
-                        if size > max_bytes:
-                            raise ImportRefused(name, f"the file is larger than the limit of {max_bytes // (1024 * 1024)} MB")
-                        out.write(chunk)
-                paths.append(target)
+                paths.append(save_upload(upload, Path(folder), suffixes=SUPPORTED_SUFFIXES, max_bytes=max_bytes))
             except ImportRefused as exc:
                 refused.append((exc.filename, exc.reason))
         report = import_files(visit.project, paths, case=None if by_filename else case,
