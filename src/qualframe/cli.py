@@ -328,7 +328,7 @@ def codes(project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
 @codebook_app.command("import")
 @handles_errors
 def codebook_import(file: Path, project: ProjectOpt = None) -> None:
-    """Add or update codes from a .yaml or .csv codebook."""
+    """Add or update codes from a .yaml, .yml, .csv or .xlsx codebook."""
     with opened(project) as proj:
         result = codebook_api.import_codebook(proj, file)
     out.print(f"{result['created']} code(s) created, {result['updated']} updated")

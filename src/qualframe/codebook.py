@@ -412,7 +412,7 @@ def import_codebook(project: Project, path: Path | str) -> dict[str, int]:
     elif suffix in (".csv", ".xlsx"):
         entries = _entries_from_csv(path)
     else:
-        raise InvalidInput(f"{path.name}: unsupported codebook type '{suffix}' (use .yaml or .csv)")
+        raise InvalidInput(f"{path.name}: unsupported codebook type '{suffix}' (use .yaml, .yml, .csv or .xlsx)")
     checked = [(p, _check_fields(fields, where), where) for p, fields, where in entries]
     seen: dict[str, str] = {}
     for p, _, where in checked:
