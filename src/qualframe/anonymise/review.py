@@ -276,11 +276,12 @@ def context_parts(text: str, start: int, end: int, width: int = 50) -> dict[str,
 
 
 def list_entities(
-    project: Project, *, decision: str | None = None, examples: int = 3, only: str | None = None
+    project: Project, *, decision: str | None = None, examples: int | None = 3, only: str | None = None
 ) -> list[dict[str, Any]]:
     """Entities with their label, decision, mention count and a few mentions in context.
 
-    ``only`` (E12) reads one entity, as a page needs after deciding on it.
+    ``only`` (E12) reads one entity, as a page needs after deciding on it; ``examples``
+    None gives every mention (to decide them one by one).
     """
     with project.session() as s:
         query = select(AnonEntity).where(AnonEntity.key.not_like(f"{RESERVED}%")).order_by(AnonEntity.id)

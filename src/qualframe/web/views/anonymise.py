@@ -1,21 +1,24 @@
-"""Anonymisation review: what is left to decide, running detection, deciding per entity.
+"""Anonymisation review: what is left to decide, running detection, deciding per entity
+and, for an entity opened to show all its mentions, per mention.
 
 Reviewing shows the identifiers found (that is its point), so it is open to coders and
 owners; viewers see only the counts. The texts found are shown on the page but never
-put into a URL or a log line: forms carry entity ids (E12). Applying the decisions
-writes the encrypted key file with a passphrase, so it stays on the command line: the
-page shows the command instead of a button.
+put into a URL, a log line or an error message: forms carry entity ids (E12) and
+mention ids (M345). Applying the decisions writes the encrypted key file with a
+passphrase, so it stays on the command line: the page shows the command instead of a
+button.
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 from typing import Any
 
 from starlette.responses import Response
 
 from ...anonymise import review
-from ...errors import InvalidInput
+from ...errors import InvalidInput, NotFound
 from ..routing import Visit, page
 
 FILTERS = {"all": None, "pending": "pending", "accepted": "accepted", "rejected": "rejected"}
@@ -43,19 +46,48 @@ def _detection_report(visit: Visit) -> tuple[int, int] | None:
     return (int(found), int(searched)) if found.isdigit() and searched.isdigit() else None
 
 
+def _entity_id(value: str, name: str) -> str:
+    """An entity id (E12) from the address or a form; anything else is refused, unechoed."""
+    value = value.strip()
+    if not re.fullmatch(r"[Ee]\d+", value):
+        raise InvalidInput(f"'{name}' must name an entity, such as E12")
+    return value.upper()
+
+
+def _opened(visit: Visit) -> str | None:
+    """The entity whose mentions are all shown (?open=E12), if any."""
+    value = visit.query.get("open", "")
+    return _entity_id(value, "open") if value else None
+
+
+def _entity_with_every_mention(visit: Visit, ref: str) -> dict[str, Any]:
+    [entity] = review.list_entities(visit.project, examples=None, only=ref)
+    return entity
+
+
 @page("/anonymise")
 def anonymise_page(visit: Visit) -> Response:
     state = review.status(visit.project)
     context: dict[str, Any] = {"state": state, "show": "all", "entities": [], "types": review.TYPES,
-                               "found": _detection_report(visit)}
+                               "found": _detection_report(visit), "opened": None}
     if visit.who.may("coder"):
         show = _filter(visit)
-        context.update(
-            show=show,
-            entities=review.list_entities(visit.project, decision=FILTERS[show], examples=EXAMPLES),
-            command=apply_command(visit, state),
-        )
+        opened = _opened(visit)
+        entities = review.list_entities(visit.project, decision=FILTERS[show], examples=EXAMPLES)
+        # an opened entity not in this filter (decided since, say) is simply not shown
+        entities = [_entity_with_every_mention(visit, e["id"]) if e["id"] == opened else e for e in entities]
+        context.update(show=show, entities=entities, opened=opened, command=apply_command(visit, state))
     return visit.render("anonymise/page.html", **context)
+
+
+@page("/anonymise/entity", role="coder")
+def entity_card(visit: Visit) -> Response:
+    """One entity's card for htmx to swap in: with every mention (?open=E12) or a few (?entity=E12)."""
+    opened = _opened(visit)
+    ref = opened or _entity_id(visit.query.get("entity", ""), "entity")
+    entity = (_entity_with_every_mention(visit, ref) if opened
+              else review.list_entities(visit.project, examples=EXAMPLES, only=ref)[0])
+    return visit.render("anonymise/_entity.html", e=entity, opened=opened, show=_filter(visit), types=review.TYPES)
 
 
 @page("/anonymise/detect", methods=("POST",), role="owner")
@@ -69,12 +101,27 @@ def _entity_ref(visit: Visit) -> str:
     return visit.field("entity").strip()
 
 
-def _answer(visit: Visit, ref: str) -> Response:
-    """After a decision: the entity again (htmx swaps it in place), or back to the page."""
+def _kept_open(visit: Visit) -> bool:
+    """Whether the form came from a card opened to show every mention (it sends open=yes)."""
+    return visit.form.get("open") == "yes"
+
+
+def _answer(visit: Visit, ref: str, keep_open: bool, at: str | None = None) -> Response:
+    """After a decision: the entity again (htmx swaps it in place), or back to the page.
+
+    A card opened to show every mention stays open; ``at`` is where the plain page
+    scrolls to (a mention rather than the entity).
+    """
+    opened = ref.upper() if keep_open else None
     if not visit.from_htmx:
-        return visit.redirect(f"/anonymise#entity-{ref}")
-    [entity] = review.list_entities(visit.project, examples=EXAMPLES, only=ref)
-    return visit.render("anonymise/_decided.html", e=entity, state=review.status(visit.project), types=review.TYPES)
+        address = f"/anonymise?open={ref}" if opened else "/anonymise"
+        return visit.redirect(f"{address}#{at or f'entity-{ref}'}")
+    if opened:
+        entity = _entity_with_every_mention(visit, ref)
+    else:
+        [entity] = review.list_entities(visit.project, examples=EXAMPLES, only=ref)
+    return visit.render("anonymise/_decided.html", e=entity, opened=opened, state=review.status(visit.project),
+                        types=review.TYPES)
 
 
 @page("/anonymise/decide", methods=("POST",), role="coder")
@@ -82,7 +129,7 @@ def decide(visit: Visit) -> Response:
     """Accept, reject or return an entity to pending."""
     ref = _entity_ref(visit)
     review.decide(visit.project, ref, decision=visit.field("decision").strip())
-    return _answer(visit, ref)
+    return _answer(visit, ref, _kept_open(visit))
 
 
 @page("/anonymise/relabel", methods=("POST",), role="coder")
@@ -97,4 +144,26 @@ def relabel(visit: Visit) -> Response:
         type_=type_ if type_ != entity["type"] else None,
         label=label if label != entity["label"] else None,
     )
-    return _answer(visit, ref)
+    return _answer(visit, ref, _kept_open(visit))
+
+
+@page("/anonymise/mention", methods=("POST",), role="coder")
+def decide_mention(visit: Visit) -> Response:
+    """Accept or reject one mention of an entity, or let it follow the entity again.
+
+    The mention must belong to the entity the form names, so the card redrawn is the
+    one the person decided in; both are checked and changed in one transaction.
+    """
+    ref = _entity_id(_entity_ref(visit), "entity")
+    mention = visit.field("mention").strip().upper()
+    if not re.fullmatch(r"M\d+", mention):
+        raise InvalidInput("'mention' must name a mention, such as M345")
+    decision = visit.field("decision").strip()
+    if decision not in ("accept", "reject", "inherit"):
+        raise InvalidInput("a mention's decision must be accept, reject or inherit (follow the entity)")
+    with visit.project.one_transaction():
+        if mention not in {m["id"] for m in _entity_with_every_mention(visit, ref)["examples"]}:
+            raise NotFound(f"no mention '{mention}' of entity {ref}: "
+                           "reload the page to see its mentions as they are now")
+        review.decide(visit.project, mention, decision=decision)
+    return _answer(visit, ref, keep_open=True, at=f"mention-{mention}")
