@@ -89,6 +89,7 @@ def check_span(source_name: str, length: int, start: int, end: int) -> None:
         )
 
 
+_NEW_CODING = insert(Coding).returning(Coding.id)
 _SAME_CODING = select(Coding).where(
     Coding.source_id == bindparam("source_id"),
     Coding.start == bindparam("start"),
@@ -107,10 +108,14 @@ def _add_coding(
     existing = session.scalar(
         _SAME_CODING, {"source_id": source.id, "start": start, "end": end, "code_id": code.id, "coder_id": user.id}
     )
-    coding = existing or Coding(source=source, start=start, end=end, code=code, coder=user)
-    if existing is None:
-        session.add(coding)
-        session.flush()
+    coding = existing
+    if coding is None:
+        # one INSERT statement rather than the ORM's unit of work: coding in the reader
+        # does this on every click
+        values = {"guid": new_guid(), "source_id": source.id, "start": start, "end": end, "code_id": code.id,
+                  "coder_id": user.id, "created_at": utcnow()}
+        coding_id = session.execute(_NEW_CODING, values).scalar_one()
+        coding = Coding(id=coding_id, **values)
     if memo:
         add_note(session, "coding", coding.id, memo, author=user)
     return coding
@@ -136,7 +141,7 @@ def code_text(
             start, end = locate_quote(src.plain_text, quote, src.name)
         assert start is not None and end is not None
         coding = _add_coding(s, src, start, end, code, coder, memo)
-        return _coding_dict(coding, src, join_path(split_path(code)), memo)
+        return _coding_dict(coding, src, join_path(split_path(code)), coder.strip(), memo)
 
 
 def uncode(project: Project, source: str, start: int, end: int, code: str, coder: str | None = None) -> int:
@@ -163,8 +168,8 @@ def speaker_at(turns: Sequence[Any], starts: list[int], position: int) -> str | 
     return None
 
 
-def _coding_dict(coding: Coding, source: Source, path: str, memo: str | None) -> dict[str, Any]:
-    """``path``: the code's path, which the caller has just found the code by."""
+def _coding_dict(coding: Coding, source: Source, path: str, coder: str, memo: str | None) -> dict[str, Any]:
+    """``path`` and ``coder``: what the caller has just found the code and the coder by."""
     return {
         "guid": coding.guid,
         "source": source.name,
@@ -172,7 +177,7 @@ def _coding_dict(coding: Coding, source: Source, path: str, memo: str | None) ->
         "start": coding.start,
         "end": coding.end,
         "code": path,
-        "coder": coding.coder.name,
+        "coder": coder,
         "text": source.plain_text[coding.start : coding.end],
         "memo": memo,
         "created_at": coding.created_at.isoformat(timespec="seconds") if coding.created_at else None,
