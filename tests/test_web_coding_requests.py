@@ -51,3 +51,13 @@ def test_one_transaction_keeps_all_or_nothing(study):
         coding.code_text(study, "P01", "Trust", start=0, end=9, coder="ana")
     assert study.revision() == before + 1 == unit.info["revision"]  # one change of the counter for both
     assert [c["code"] for c in coding.list_codings(study)] == ["Trust"]
+
+
+def test_transcript_gives_each_coding_its_memos_in_order(study):
+    made = coding.code_text(study, "P01", "Funding", start=0, end=9, coder="ana", memo="First thought.")
+    coding.memo_on_coding(study, made["guid"], "Second thought.", author="ben")
+    coding.code_text(study, "P01", "Workforce", start=5, end=20, coder="ana")
+    codings = {c["code"]: c for c in coding.transcript(study, "P01", around=(0, 9))["codings"]}
+    assert codings["Funding"]["memos"] == ["First thought.", "Second thought."]
+    assert codings["Workforce"]["memos"] == []
+    assert len(coding.transcript(study, "P01")["codings"]) == 2  # one entry per coding, however many memos

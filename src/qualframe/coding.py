@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import and_, bindparam, func, insert, select
 from sqlalchemy.orm import Session, joinedload
 
 from .codebook import code_by_path, code_paths, code_tree, join_path, split_path
@@ -407,16 +407,13 @@ _READER_TURNS = (
     )
     .order_by(Turn.start)
 )
+# each coding with its memos, one row per memo (a coding without one: a row with None)
 _READER_CODINGS = (
-    select(Coding.id, Coding.guid, Coding.start, Coding.end, Coding.code_id, User.name)
+    select(Coding.id, Coding.guid, Coding.start, Coding.end, Coding.code_id, User.name, Note.text.label("memo"))
     .join(User, User.id == Coding.coder_id)
+    .outerjoin(Note, and_(Note.target_type == "coding", Note.target_id == Coding.id))
     .where(Coding.source_id == bindparam("source_id"), Coding.end > bindparam("low"), Coding.start < bindparam("high"))
-    .order_by(Coding.start, Coding.end, Coding.id)
-)
-_CODING_MEMOS = (
-    select(Note.target_id, Note.text)
-    .where(Note.target_type == "coding", Note.target_id.in_(bindparam("ids", expanding=True)))
-    .order_by(Note.id)
+    .order_by(Coding.start, Coding.end, Coding.id, Note.id)
 )
 
 
@@ -440,12 +437,14 @@ def transcript(project: Project, source: str, *, around: tuple[int, int] | None 
             extent = passage_extent([(t.start, t.end) for t in turn_rows], length, around)
             following = [t for t in turn_rows if t.start >= extent[1]][:1]
             turn_rows = [t for t in turn_rows if t.end > extent[0] and t.start < extent[1]] + following
-        rows = s.execute(_READER_CODINGS, {"source_id": src.id, "low": extent[0], "high": extent[1]}).all()
-        memos: dict[int, list[str]] = {}
-        if rows:
-            for target_id, text in s.execute(_CODING_MEMOS, {"ids": [r.id for r in rows]}):
-                memos.setdefault(target_id, []).append(text)
+        codings: dict[int, dict[str, Any]] = {}  # in the query's order
         paths = code_paths(s)
+        for r in s.execute(_READER_CODINGS, {"source_id": src.id, "low": extent[0], "high": extent[1]}):
+            if r.id not in codings:
+                codings[r.id] = {"guid": r.guid, "start": r.start, "end": r.end, "code": paths[r.code_id][0],
+                                 "colour": paths[r.code_id][1], "coder": r.name, "memos": []}
+            if r.memo is not None:
+                codings[r.id]["memos"].append(r.memo)
         return {
             "name": src.name,
             "guid": src.guid,
@@ -456,16 +455,5 @@ def transcript(project: Project, source: str, *, around: tuple[int, int] | None 
             "extent": extent,
             "turns": [{"speaker": speaker, "start": start, "end": end, "time": time}
                       for speaker, start, end, time in turn_rows],
-            "codings": [
-                {
-                    "guid": r.guid,
-                    "start": r.start,
-                    "end": r.end,
-                    "code": paths[r.code_id][0],
-                    "colour": paths[r.code_id][1],
-                    "coder": r.name,
-                    "memos": memos.get(r.id, []),
-                }
-                for r in rows
-            ],
+            "codings": list(codings.values()),
         }
