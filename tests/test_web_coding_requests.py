@@ -61,3 +61,22 @@ def test_transcript_gives_each_coding_its_memos_in_order(study):
     assert codings["Funding"]["memos"] == ["First thought.", "Second thought."]
     assert codings["Workforce"]["memos"] == []
     assert len(coding.transcript(study, "P01")["codings"]) == 2  # one entry per coding, however many memos
+
+
+def test_coding_a_span_returns_its_words_past_accents_and_emoji(study, tmp_path):
+    from qualframe.importing import import_file
+
+    text = ("Interviewer: Café first? 👍🏽 Then the rest.\n\nZoë Ngata: Naïve plans — “always” late.\n\n"
+            "Interviewer: Why?\n\nZoë Ngata: Money 💷 runs out.\n")
+    (tmp_path / "Z01.txt").write_text(text, encoding="utf-8")
+    import_file(study, tmp_path / "Z01.txt")
+    stored = coding.transcript(study, "Z01")["text"]
+    start = stored.index("“always”")
+    made = coding.code_text(study, "Z01", "Funding", start=start, end=start + len("“always” late"), coder="ana")
+    assert made["text"] == "“always” late" == stored[made["start"]:made["end"]]
+    start = stored.index("💷")
+    assert coding.code_text(study, "Z01", "Funding", start=start, end=start + 1, coder="ana")["text"] == "💷"
+    with pytest.raises(InvalidInput, match=f"its text has {len(stored)} characters"):
+        coding.code_text(study, "Z01", "Funding", start=0, end=len(stored) + 1, coder="ana")
+    with pytest.raises(InvalidInput, match="not inside source"):
+        coding.code_text(study, "Z01", "Funding", start=7, end=3, coder="ana")
