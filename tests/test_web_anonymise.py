@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from qualframe import anonymise
 from qualframe.importing import import_file
-from webkit import add_team, check_accessibility, csrf_of, http_client, running, screenshot, sign_in
+from webkit import add_team, check_accessibility, csrf_of, detect_on_the_anonymisation_page, http_client, running, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -24,12 +24,7 @@ def entities_by_text(project):
 
 def test_review_with_the_keyboard_and_buttons(server, new_page, backend):
     page = new_page()
-    requested: list[str] = []
-    page.on("request", lambda request: requested.append(request.url))
-    page.goto(server.opening("/anonymise"))
-    page.get_by_role("button", name="Run detection").click()
-    expect(page.locator(".message.ok")).to_contain_text("found 3 new mentions")
-    page.wait_for_load_state()  # the shortcuts' script has run
+    requested = detect_on_the_anonymisation_page(page, server)
 
     priya = page.locator(".entity", has=page.locator(".entity-text", has_text="Priya Raman"))
     council = page.locator(".entity", has=page.locator(".entity-text", has_text="Wrenhallow County Council"))

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from qualframe import anonymise
-from webkit import PASSWORD, add_team, check_accessibility, csrf_of, http_client, running, screenshot
+from webkit import PASSWORD, add_team, check_accessibility, csrf_of, detect_on_the_anonymisation_page, http_client, running, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -30,12 +30,7 @@ def mention_decisions(project, text: str) -> list[str]:
 
 def test_decide_single_mentions_with_the_keyboard(server, new_page, backend):
     page = new_page()
-    requested: list[str] = []
-    page.on("request", lambda request: requested.append(request.url))
-    page.goto(server.opening("/anonymise"))
-    page.get_by_role("button", name="Run detection").click()
-    expect(page.locator(".message.ok")).to_contain_text("found 3 new mentions")
-    page.wait_for_load_state()  # the shortcuts' script has run
+    requested = detect_on_the_anonymisation_page(page, server)
 
     priya = page.locator(".entity", has=page.locator(".entity-text", has_text="Priya Raman"))
     council = page.locator(".entity", has=page.locator(".entity-text", has_text="Wrenhallow County Council"))

@@ -214,3 +214,17 @@ def csrf_of(html: str) -> str:
     match = re.search(r'data-csrf="([^"]+)"', html)
     assert match, "no CSRF token in the page"
     return match.group(1)
+
+
+def detect_on_the_anonymisation_page(page: Any, live: LiveServer) -> list[str]:
+    """Open /anonymise, run detection on the test study (3 mentions), and return the list of
+    every URL the page requests from then on (to check no identifier travels in one)."""
+    from playwright.sync_api import expect
+
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(live.opening("/anonymise"))
+    page.get_by_role("button", name="Run detection").click()
+    expect(page.locator(".message.ok")).to_contain_text("found 3 new mentions")
+    page.wait_for_load_state()  # the shortcuts' script has run
+    return requested
