@@ -46,7 +46,7 @@ class SignInGate:
     """ASGI middleware: who is asking, or a refusal, before any route runs."""
 
     def __init__(self, app: Any, *, project: Project, team: bool, token: str | None, cookie: str,
-                 user: str, allowed_hosts: set[str] | None, sessions: "SingleUserSessions") -> None:
+                 user: str, allowed_hosts: set[str] | None, sessions: SingleUserSessions) -> None:
         self.app, self.project, self.team, self.token = app, project, team, token
         self.cookie, self.user, self.allowed_hosts, self.sessions = cookie, user, allowed_hosts, sessions
 
