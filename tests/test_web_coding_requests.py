@@ -80,3 +80,43 @@ def test_coding_a_span_returns_its_words_past_accents_and_emoji(study, tmp_path)
         coding.code_text(study, "Z01", "Funding", start=0, end=len(stored) + 1, coder="ana")
     with pytest.raises(InvalidInput, match="not inside source"):
         coding.code_text(study, "Z01", "Funding", start=7, end=3, coder="ana")
+
+
+def test_a_transaction_reads_a_source_once_and_still_sees_its_changes(study):
+    from sqlalchemy import event
+
+    from qualframe.errors import NotFound
+
+    guid = _guid(study)
+    texts_read = []
+    listener = lambda _conn, _cursor, statement, *_: texts_read.append(statement) if "plain_text" in statement else None  # noqa: E731
+    event.listen(study.engine, "before_cursor_execute", listener)
+    try:
+        with study.one_transaction():
+            name = sources.name_of(study, guid)
+            coding.code_text(study, name, "Funding", start=0, end=9, coder="ana")
+            coding.transcript(study, name, around=(0, 9))
+    finally:
+        event.remove(study.engine, "before_cursor_execute", listener)
+    assert len(texts_read) == 1
+    with pytest.raises(NotFound, match="no source named 'P01'"):
+        with study.one_transaction() as unit:
+            found = sources.source_by_name(unit, "P01")
+            found.name = "P01 renamed"
+            assert sources.source_by_name(unit, "P01 renamed") is found
+            sources.source_by_name(unit, "P01")
+    with pytest.raises(NotFound, match="no source named 'P01'"):
+        with study.one_transaction() as unit:
+            unit.delete(sources.source_by_name(unit, "P01"))
+            sources.source_by_name(unit, "P01")
+    assert [c["source"] for c in coding.list_codings(study)] == ["P01"]  # both rolled back
+
+
+def test_a_code_path_finds_the_code_at_its_own_level(study):
+    codebook.add_code(study, "Trust/Funding", create_parents=True)
+    codebook.add_code(study, "Trust/Funding/Funding", create_parents=True)
+    for path in ("Funding", "Trust/Funding", "Trust/Funding/Funding"):
+        assert coding.code_text(study, "P01", path, start=0, end=9, coder="ana")["code"] == path
+    assert sorted(c["code"] for c in coding.list_codings(study)) == ["Funding", "Trust/Funding", "Trust/Funding/Funding"]
+    with pytest.raises(Exception, match="no code 'Funding/Trust'"):
+        coding.code_text(study, "P01", "Funding/Trust", start=0, end=9, coder="ana")

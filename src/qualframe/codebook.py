@@ -61,13 +61,20 @@ def _child(session: Session, parent_id: int | None, name: str) -> Code | None:
     return session.scalar(_CHILD_CODE, {"parent_id": parent_id, "name": name})
 
 
+# the codes bearing any of a path's names: one query, however deep the path
+_CODES_NAMED = select(Code).where(Code.name.in_(bindparam("names", expanding=True)))
+
+
 def find_code(session: Session, path: str) -> Code | None:
-    parent: Code | None = None
-    for name in split_path(path):
-        parent = _child(session, parent.id if parent else None, name)
-        if parent is None:
+    names = split_path(path)
+    named = session.scalars(_CODES_NAMED, {"names": sorted(set(names))}).all()
+    found: Code | None = None
+    for name in names:
+        parent_id = found.id if found else None
+        found = next((c for c in named if c.parent_id == parent_id and c.name == name), None)
+        if found is None:
             return None
-    return parent
+    return found
 
 
 def code_by_path(session: Session, path: str) -> Code:

@@ -16,7 +16,7 @@ from .errors import InvalidInput, NotFound
 from .memos import add_note, delete_notes
 from .project import Project, get_or_create_user
 from .sources import source_by_name
-from .store import Case, Coding, Note, Source, Turn, User, new_guid, utcnow
+from .store import Coding, Note, Source, Turn, User, new_guid, utcnow
 from .tabular import cell_text, column_index, read_table, write_csv
 
 CODINGS_COLUMNS = ("source", "start", "end", "code", "coder", "memo")
@@ -388,12 +388,7 @@ def passage_extent(turns: Sequence[tuple[int, int]], length: int, span: tuple[in
 
 # The reader's queries, built once: it runs them on every coding, and building a
 # statement costs SQLAlchemy more than running it.
-_READER_SOURCE = (
-    select(Source.id, Source.name, Source.guid, Source.plain_text, Source.anonymised_at, Case.name.label("case"),
-           select(func.count(Coding.id)).where(Coding.source_id == Source.id).scalar_subquery().label("coding_count"))
-    .outerjoin(Case, Case.id == Source.case_id)
-    .where(Source.name == bindparam("name"))
-)
+_CODING_COUNT = select(func.count(Coding.id)).where(Coding.source_id == bindparam("source_id"))
 _TURN_STARTS = select(Turn.start).where(Turn.source_id == bindparam("source_id"))
 # from the last turn starting at or before ``low`` to the first starting at or after ``high``
 _READER_TURNS = (
@@ -425,10 +420,7 @@ def transcript(project: Project, source: str, *, around: tuple[int, int] | None 
     ``turns`` and ``codings`` hold only what lies in it, plus the turn that follows it.
     """
     with project.session() as s:
-        src = s.execute(_READER_SOURCE, {"name": source}).first()
-        if src is None:
-            source_by_name(s, source)  # raises, naming the sources there are
-            raise AssertionError("unreachable")
+        src = source_by_name(s, source)
         length = len(src.plain_text)
         low, high = around or (0, length)
         turn_rows = s.execute(_READER_TURNS, {"source_id": src.id, "low": low, "high": high, "length": length}).all()
@@ -448,8 +440,8 @@ def transcript(project: Project, source: str, *, around: tuple[int, int] | None 
         return {
             "name": src.name,
             "guid": src.guid,
-            "coding_count": src.coding_count,
-            "case": src.case,
+            "coding_count": s.scalar(_CODING_COUNT, {"source_id": src.id}),
+            "case": src.case.name if src.case else None,
             "anonymised": src.anonymised_at is not None,
             "text": src.plain_text,
             "extent": extent,

@@ -16,15 +16,22 @@ from .store import Coding, Source, SourceFile
 
 # built once: the web workbench runs these on every request about a source
 _SOURCE_BY_NAME = select(Source).options(joinedload(Source.case)).where(Source.name == bindparam("name"))
-_NAME_BY_GUID = select(Source.name).where(Source.guid == bindparam("guid"))
+_SOURCE_BY_GUID = select(Source).options(joinedload(Source.case)).where(Source.guid == bindparam("guid"))
 
 
 def source_by_name(session: Session, name: str) -> Source:
-    source = session.scalar(_SOURCE_BY_NAME, {"name": name})
+    """The source called ``name``. A session remembers the sources it has found, so that
+    calls joined in one transaction (the reader codes a passage, then redraws it) read a
+    long transcript's text from the database once."""
+    found = session.info.setdefault("sources", {})  # the objects themselves: the session holds them weakly
+    source = session.get(Source, found[name].id) if name in found else None  # None once deleted
+    if source is None or source.name != name or source in session.deleted:
+        source = session.scalar(_SOURCE_BY_NAME, {"name": name})
     if source is None:
         known = session.scalars(select(Source.name).order_by(Source.name).limit(20)).all()
         hint = f" (sources: {', '.join(known)})" if known else " (the project has no sources yet)"
         raise NotFound(f"no source named '{name}'{hint}")
+    found[name] = source
     return source
 
 
@@ -103,7 +110,8 @@ def delete_source(project: Project, name: str) -> None:
 def name_of(project: Project, guid: str) -> str:
     """The name of the source with this GUID (the web workbench's addresses use GUIDs)."""
     with project.session() as s:
-        name = s.scalar(_NAME_BY_GUID, {"guid": guid})
-        if name is None:
+        source = s.scalar(_SOURCE_BY_GUID, {"guid": guid})
+        if source is None:
             raise NotFound("no such source (it may have been deleted): go back to the list of sources")
-        return name
+        s.info.setdefault("sources", {})[source.name] = source  # see source_by_name
+        return source.name

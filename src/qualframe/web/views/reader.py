@@ -132,12 +132,13 @@ def _codebook_for_picker(visit: Visit) -> list[dict[str, Any]]:
 
 @page("/sources/{guid}")
 def read(visit: Visit, guid: str) -> Response:
-    name = sources.name_of(visit.project, guid)
-    data = coding.transcript(visit.project, name)
+    with visit.project.one_transaction():  # reads the long text once, all from one moment
+        name = sources.name_of(visit.project, guid)
+        data = coding.transcript(visit.project, name)
+        codes = _codebook_for_picker(visit)
     blocks = layout(data["text"], block_spans(data["text"], data["turns"]), data["codings"])
     return visit.render(
-        "reader/page.html", source=data, blocks=blocks, codes=_codebook_for_picker(visit),
-        coding_count=data["coding_count"],
+        "reader/page.html", source=data, blocks=blocks, codes=codes, coding_count=data["coding_count"],
     )
 
 
