@@ -96,6 +96,25 @@ def test_errors_are_one_line_and_exit_nonzero(cli_project, tmp_path):
     assert result.exit_code == 1 and "--out" in result.stderr
 
 
+def test_case_import_types_are_given_as_on_the_web(cli_project, tmp_path):
+    """--type takes COLUMN=TYPE, repeated or several in one, read by the parser the web form uses."""
+    p = ["-p", cli_project]
+    write_text(tmp_path / "cases.csv", "case,ward number,visits,attended\nP01,007,2,1\nP02,012,3,0\n")
+    for bad, reason in (
+        ("visits=number", "--type: 'visits=number': there is no type 'number'"),
+        ("visits", "--type: 'visits' is not COLUMN=TYPE"),
+        ("vists=float", "--type: cases.csv has no column 'vists'"),
+    ):
+        result = run("cases", "import", tmp_path / "cases.csv", "--type", bad, *p, ok=False)
+        assert result.exit_code == 1 and reason in result.stderr, result.stderr
+        assert json.loads(run("cases", "--json", *p).stdout) == []
+    run("cases", "import", tmp_path / "cases.csv", "--type", "ward number=text",
+        "--type", "visits=float, attended=Boolean", *p)
+    rows = {c["name"]: c["attributes"] for c in json.loads(run("cases", "--json", *p).stdout)}
+    assert rows["P01"] == {"ward number": "007", "visits": 2.0, "attended": True}
+    assert isinstance(rows["P02"]["visits"], float) and rows["P02"]["attended"] is False
+
+
 def test_project_found_from_current_folder(cli_project, monkeypatch):
     monkeypatch.chdir(cli_project)
     assert json.loads(run("sources", "--json").stdout) == []

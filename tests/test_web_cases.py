@@ -32,7 +32,7 @@ def test_edit_attributes_in_place_add_a_case_and_an_attribute(server, new_page, 
 
     # a new typed attribute becomes a column
     page.get_by_label("Name of the new attribute").fill("years in post")
-    page.get_by_label("Type").select_option("integer")
+    page.get_by_label("Type", exact=True).select_option("integer")
     page.get_by_role("button", name="Add attribute").click()
     expect(page.locator("main .message.ok")).to_contain_text("Added attribute “years in post” (integer)")
     settled(page)

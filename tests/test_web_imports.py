@@ -129,6 +129,54 @@ def test_a_coder_imports_a_case_table(server, new_page, backend, tmp_path):
     assert page.console_errors == []
 
 
+TYPED_TABLE = """\
+case,ward number,visits,attended
+P01,007,2,1
+P02,012,3,0
+"""
+
+
+def test_a_coder_gives_column_types_after_a_refused_spec(server, new_page, backend, tmp_path):
+    project = server.project
+    page = new_page()
+    page.goto(server.opening("/cases"))
+    before = project_state(project)
+    types = page.get_by_label("Column types (optional)")
+    expect(types).to_have_accessible_description(re.compile(r"COLUMN=TYPE.*integer \(a whole number\).*date \(a date"))
+    table = write(tmp_path, "visits.csv", TYPED_TABLE)
+
+    # a type that does not exist is refused, naming the field; nothing is imported
+    page.get_by_label(re.compile("^Case table")).set_input_files(table)
+    types.fill("ward number=text, visits=number")
+    page.get_by_role("button", name="Import table").click()
+    expect(page.locator("#messages")).to_contain_text(
+        "Column types: 'visits=number': there is no type 'number' (use text, integer, float, boolean, date)")
+    assert project_state(project) == before
+    screenshot(page, f"cases-types-refused-{backend}")
+    check_accessibility(page)
+
+    types.fill("ward number=text, visits=float, attended=boolean")
+    page.get_by_role("button", name="Import table").click()
+    expect(page.locator("main .message.ok")).to_have_text("Imported visits.csv: 1 case added, 1 updated, 3 attributes read.")
+    settled(page)
+    expect(page.get_by_role("columnheader", name="ward number (text)")).to_be_visible()
+    expect(page.get_by_role("columnheader", name="visits (float)")).to_be_visible()
+    expect(page.get_by_role("columnheader", name="attended (boolean)")).to_be_visible()
+    expect(page.get_by_label("ward number of case P01")).to_have_value("007")
+    expect(page.get_by_label("attended of case P02")).to_have_value("no")
+    expect(page.get_by_label("Column types (optional)")).to_have_value("")
+
+    attributes = {a["name"]: a["type"] for a in cases.list_attributes(project)}
+    assert attributes == {"role": "text", "ward number": "text", "visits": "float", "attended": "boolean"}
+    rows = {c["name"]: c["attributes"] for c in cases.list_cases(project)}
+    assert rows["P01"] == {"role": "commissioner", "ward number": "007", "visits": 2.0, "attended": True}
+    assert rows["P02"] == {"role": None, "ward number": "012", "visits": 3.0, "attended": False}
+    assert isinstance(rows["P02"]["visits"], float)
+    screenshot(page, f"cases-typed-{backend}")
+    check_accessibility(page)
+    assert page.console_errors == []
+
+
 # --- refusals over HTTP ---------------------------------------------------------------
 
 
@@ -198,6 +246,30 @@ def test_a_case_table_with_a_bad_row_changes_nothing(server):
     assert response.status_code == 400
     assert "row 3: case" in said(response) and "also appears in row 2" in said(response)
     assert project_state(project) == before  # P02, whose row was good, was not added either
+
+
+@pytest.mark.parametrize(
+    "spec, reason",
+    [
+        ("visits=number", "Column types: 'visits=number': there is no type 'number' (use text, integer, float"),
+        ("visits float", "Column types: 'visits float' is not COLUMN=TYPE"),
+        ("=integer", "Column types: '=integer' is not COLUMN=TYPE"),
+        ("visits=float, vists=integer", "Column types: visits.csv has no column 'vists' (its columns: ward number, visits, attended, role)"),
+        ("visits=float\nvisits=integer", "Column types: column 'visits' is given two types, float and integer"),
+        ("role=integer", "Column types: attribute 'role' is already text here"),
+    ],
+)
+def test_a_bad_column_type_changes_nothing(server, spec, reason):
+    client = http_client(server)
+    csrf = csrf_of(client.get("/cases").text)
+    before = project_state(server.project)
+    table = "case,ward number,visits,attended,role\nP02,012,3,0,commissioner\n"
+    response = client.post("/cases/import", data={"csrf": csrf, "types": spec},
+                           files={"file": ("visits.csv", table.encode(), "text/csv")}, headers={"HX-Request": "true"})
+    assert response.status_code == 400
+    assert reason in said(response)
+    assert response.headers["HX-Retarget"] == "#messages"
+    assert project_state(server.project) == before
 
 
 def test_a_missing_or_oversized_file_is_refused(study):
@@ -272,3 +344,10 @@ def test_without_javascript_the_form_posts_and_the_page_confirms(server):
     assert "<h1>Codebook</h1>" in response.text and "<html" in response.text  # a whole page, not a fragment
     assert "Imported codebook.yaml: 2 codes added, 1 updated." in said(response)
     assert "Access/Travel distance" in paths(server.project)
+
+    csrf = csrf_of(client.get("/cases").text)
+    response = client.post("/cases/import", data={"csrf": csrf, "types": "ward number=text"},
+                           files={"file": ("visits.csv", TYPED_TABLE.encode(), "text/csv")})
+    assert response.status_code == 200 and "<h1>Cases and attributes</h1>" in response.text
+    assert "Imported visits.csv: 1 case added, 1 updated, 3 attributes read." in said(response)
+    assert {a["name"]: a["type"] for a in cases.list_attributes(server.project)}["ward number"] == "text"

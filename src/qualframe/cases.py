@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import re
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -106,6 +108,34 @@ def infer_type(values: list[Any]) -> str:
     return "text"
 
 
+def parse_column_types(specs: str | Iterable[str], field: str) -> dict[str, str]:
+    """Column types for ``import_cases`` from ``COLUMN=TYPE`` pairs, as people write them.
+
+    The CLI's repeated ``--type`` and the web form's one text field both come here, so
+    they accept the same thing: pairs separated by commas or new lines (a pair whose
+    column has a comma goes in double quotes, as in a CSV). Each pair splits at its last
+    ``=`` (types have none). ``field`` names the option or form field in errors.
+    """
+    lines = [specs] if isinstance(specs, str) else list(specs)
+    types: dict[str, str] = {}
+    for pair in csv.reader((line for spec in lines for line in spec.splitlines()), skipinitialspace=True):
+        for item in (text.strip() for text in pair):
+            if not item:
+                continue
+            column, equals, type_ = (part.strip() for part in item.rpartition("="))
+            if not equals or not column or not type_:
+                raise InvalidInput(f"{field}: '{item}' is not COLUMN=TYPE (for example age=integer)")
+            type_ = type_.lower()
+            if type_ not in VARIABLE_TYPES:
+                raise InvalidInput(
+                    f"{field}: '{item}': there is no type '{type_}' (use {', '.join(VARIABLE_TYPES)})"
+                )
+            if types.get(column, type_) != type_:
+                raise InvalidInput(f"{field}: column '{column}' is given two types, {types[column]} and {type_}")
+            types[column] = type_
+    return types
+
+
 def _variable(session: Session, name: str, type_: str | None) -> Variable:
     variable = session.scalar(select(Variable).where(Variable.name == name))
     if variable is None:
@@ -117,12 +147,14 @@ def _variable(session: Session, name: str, type_: str | None) -> Variable:
 
 
 def import_cases(
-    project: Project, path: Path | str, types: dict[str, str] | None = None
+    project: Project, path: Path | str, types: dict[str, str] | None = None, types_field: str = "--type"
 ) -> dict[str, int]:
     """Create or update cases from a table: first column the case name, others attributes.
 
-    Types are inferred per column unless given in ``types``; a column that already
-    exists as an attribute keeps its type. All rows are checked before anything is written.
+    Types are inferred per column unless given in ``types`` (see ``parse_column_types``;
+    ``types_field`` names where they were given, for errors); a column that already
+    exists as an attribute keeps its type, and a different type given for it is refused
+    (its stored values would not fit). All rows are checked before anything is written.
     """
     path = Path(path)
     types = dict(types or {})
@@ -132,9 +164,11 @@ def import_cases(
     attributes = header[1:]
     for name in types:
         if name not in attributes:
-            raise InvalidInput(f"--type {name}: no column '{name}' in {path.name}")
+            raise InvalidInput(
+                f"{types_field}: {path.name} has no column '{name}' (its columns: {', '.join(map(str, attributes))})"
+            )
         if types[name] not in VARIABLE_TYPES:
-            raise InvalidInput(f"--type {name}={types[name]}: type must be one of {', '.join(VARIABLE_TYPES)}")
+            raise InvalidInput(f"{types_field}: {name}={types[name]}: type must be one of {', '.join(VARIABLE_TYPES)}")
     seen: dict[str, int] = {}
     for number, row in enumerate(rows, start=2):
         name = cell_text(row[0])
@@ -149,6 +183,12 @@ def import_cases(
     created = updated = 0
     with project.session() as s:
         existing = {v.name: v.type for v in s.scalars(select(Variable))}
+        for name, type_ in types.items():
+            if existing.get(name, type_) != type_:
+                raise InvalidInput(
+                    f"{types_field}: attribute '{name}' is already {existing[name]} here, and an import "
+                    f"does not change an attribute's type (leave it out, or give {name}={existing[name]})"
+                )
         column_types = {}
         for i, column in enumerate(attributes, start=1):
             column_types[column] = (

@@ -257,13 +257,19 @@ def _pairs(items: list[str], option: str) -> dict[str, str]:
 def cases_import(
     file: Annotated[Path, typer.Argument(help=".csv or .xlsx: first column the case name, others attributes.")],
     type_: Annotated[
-        list[str], typer.Option("--type", help="Override an inferred type: COLUMN=text|integer|float|boolean|date.")
+        list[str],
+        typer.Option(
+            "--type",
+            help="Override an inferred type: COLUMN=text|integer|float|boolean|date "
+            "(repeatable; or several in one, separated by commas).",
+        ),
     ] = [],
     project: ProjectOpt = None,
 ) -> None:
     """Create or update cases and their attributes from a table."""
+    types = cases_api.parse_column_types(type_, "--type")
     with opened(project) as proj:
-        result = cases_api.import_cases(proj, file, _pairs(type_, "--type"))
+        result = cases_api.import_cases(proj, file, types, types_field="--type")
     out.print(f"{result['created']} case(s) created, {result['updated']} updated, {result['attributes']} attribute(s)")
 
 

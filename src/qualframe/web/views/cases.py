@@ -21,6 +21,7 @@ from ..uploads import one_uploaded_file
 
 TABLE_SUFFIXES = (".csv", ".xlsx")  # what cases.import_cases reads, as the CLI offers it
 ATTRIBUTE_FIELD = "attr:"  # form fields of attribute values are named attr:<attribute name>
+COLUMN_TYPES_FIELD = "Column types"  # the import form's label for its ``types`` field, named in its errors
 TYPE_HELP = {
     "text": "any text",
     "integer": "a whole number",
@@ -90,11 +91,14 @@ def add_attribute(visit: Visit) -> Response:
 def import_cases(visit: Visit) -> Response:
     """Create or update cases from an uploaded table, as ``qualframe cases import`` does.
 
-    Attribute types are guessed from each column (an attribute that exists keeps its
-    type); every row is checked before any is saved, so a bad one changes nothing.
+    Attribute types are guessed from each column unless the optional ``types`` field
+    gives them, in the CLI's ``--type`` syntax (``age=integer, interview date=date``),
+    read by the same parser; an attribute that exists keeps its type. The types and
+    every row are checked before anything is saved, so a bad one changes nothing.
     """
+    types = cases.parse_column_types(visit.field("types", ""), COLUMN_TYPES_FIELD)
     with one_uploaded_file(visit, "file", suffixes=TABLE_SUFFIXES, what="case table") as path:
-        counts = cases.import_cases(visit.project, path)
+        counts = cases.import_cases(visit.project, path, types, types_field=COLUMN_TYPES_FIELD)
         text = (f"Imported {path.name}: {plural(counts['created'], 'case')} added, {counts['updated']} updated, "
                 f"{plural(counts['attributes'], 'attribute')} read.")
     return _page(visit, text)
