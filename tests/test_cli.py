@@ -136,3 +136,34 @@ def test_real_console_process(tmp_path):
     assert done.returncode == 0, done.stderr
     listed = subprocess.run([*command, "sources", "--json", "-p", str(folder)], capture_output=True, text=True, check=True)
     assert json.loads(listed.stdout)[0]["name"] == "P01"
+
+
+def test_history_and_list_of_deleted_factors(cli_project):
+    p = ["-p", cli_project]
+    run("codebook", "add", "Funding", *p)
+    run("factor", "add", "Short-term funding", "--polarity", "barrier", "--code", "Funding", "--author", "ana", *p)
+    assert "deleted" not in run("factor", "history", "F1", *p).stdout
+    assert json.loads(run("factor", "list", "--deleted", "--json", *p).stdout) == []
+    run("factor", "delete", "F1", "--yes", "--author", "cara", *p)
+
+    shown = run("factor", "history", "F1", *p).stdout
+    assert "F1 “Short-term funding” was deleted on" in shown and "by cara" in shown
+    history = json.loads(run("factor", "history", "F1", "--json", *p).stdout)
+    assert [(h["action"], h["author"]) for h in history] == [("created", "ana"), ("deleted", "cara")]
+    assert history[-1]["detail"]["label"] == "Short-term funding" and history[-1]["detail"]["codes"] == ["Funding"]
+
+    [deleted] = json.loads(run("factor", "list", "--deleted", "--json", *p).stdout)
+    assert (deleted["id"], deleted["label"], deleted["deleted_by"]) == ("F1", "Short-term funding", "cara")
+    assert "Deleted factors" in run("factor", "list", "--deleted", *p).stdout
+    assert json.loads(run("factor", "list", "--json", *p).stdout) == []
+
+    # the number is reused; the live factor wins, and the history says a deleted one went by it too
+    run("factor", "add", "Staff leave", "--polarity", "barrier", "--code", "Funding", "--author", "ana", *p)
+    shown = run("factor", "history", "F1", *p).stdout
+    assert "live F1 “Staff leave”" in shown and "1 deleted factor also went by 'F1'" in shown
+    by_guid = json.loads(run("factor", "history", deleted["guid"], "--json", *p).stdout)
+    assert by_guid == history
+
+    result = run("factor", "history", "F9", *p, ok=False)
+    assert result.exit_code == 1
+    assert "no factor 'F9' (factors: F1 Staff leave); deleted factors: F1 “Short-term funding”" in result.stderr

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 import qualframe as qf
 from conftest import INTERVIEW, cli, write_text
+from qualframe import mapping
 from qualframe import vocabularies as vocab
 
 run = cli
@@ -192,3 +193,68 @@ def test_cli_end_to_end(coded, tmp_path):
     assert (tmp_path / "mapping.docx").is_file()
     run("factor", "delete", "F1", "--yes", *p)
     assert json.loads(run("factor", "list", "--json", *p).stdout) == []
+
+
+def test_history_of_a_deleted_factor_keeps_what_it_said(coded):
+    made = qf.add_factor(coded, "Short-term funding", polarity="barrier", codes=["Funding/Short-term"],
+                         quotes=[coded.quote_refs[1]], tdf=["environmental_context_resources"], author="ana")
+    qf.edit_factor(coded, "F1", description="Budgets are set a year at a time.", author="bea")
+    with pytest.raises(qf.NotFound) as no_deletions:
+        qf.factor_history(coded, "F9")
+    assert "deleted" not in str(no_deletions.value), "nothing deleted yet: no mention of deleted factors"
+    qf.delete_factor(coded, "F1", author="cara")
+
+    history = qf.factor_history(coded, "F1")
+    assert [(h["action"], h["author"]) for h in history] == [("created", "ana"), ("edited", "bea"), ("deleted", "cara")]
+    said = history[-1]["detail"]
+    assert said["number"] == 1 and said["label"] == "Short-term funding"
+    assert said["description"] == "Budgets are set a year at a time."
+    assert (said["codes"], said["quotes"], said["tdf"]) == (
+        ["Funding/Short-term"], [coded.quote_refs[1]], ["environmental_context_resources"])
+    assert qf.factor_history(coded, "short-term FUNDING") == history, "by label, in any case, as for live factors"
+
+    trail = mapping.factor_trail(coded, "F1")
+    assert (trail["id"], trail["guid"], trail["label"]) == ("F1", made["guid"], "Short-term funding")
+    assert trail["deleted"]["by"] == "cara" and trail["deleted"]["at"] == history[-1]["at"]
+    assert trail["deleted"]["snapshot"] == said and trail["history"] == history
+    assert mapping.factor_trail(coded, made["guid"].upper())["guid"] == made["guid"], "by GUID too"
+
+    [deleted] = mapping.deleted_factors(coded)
+    assert {k: deleted[k] for k in ("id", "number", "label", "guid", "deleted_by", "deleted_at")} == {
+        "id": "F1", "number": 1, "label": "Short-term funding", "guid": made["guid"], "deleted_by": "cara",
+        "deleted_at": history[-1]["at"]}
+    with pytest.raises(qf.NotFound, match=r"no factor 'F9' \(the project has no factors yet\); deleted factors: F1 “Short-term funding”"):
+        qf.factor_history(coded, "F9")
+    with pytest.raises(qf.NotFound, match="no factor with GUID 00000000-0000-4000-8000-000000000000; deleted factors: F1"):
+        qf.factor_history(coded, "00000000-0000-4000-8000-000000000000")
+    with pytest.raises(qf.NotFound, match="no factor 'F1'"):
+        qf.get_factor(coded, "F1")  # only the history reaches a deleted factor
+
+
+def test_reused_number_names_the_live_factor_and_deleted_ones_are_reached_by_guid(coded):
+    qf.add_factor(coded, "Short-term funding", polarity="barrier", codes=["Funding/Short-term"], author="ana")
+    staff = qf.add_factor(coded, "Staff leave", polarity="barrier", codes=["Funding/Short-term"], author="ana")
+    qf.delete_factor(coded, "F2", author="ana")
+    data = qf.add_factor(coded, "No impact data", polarity="barrier", codes=["Evidence/Impact"], author="bea")
+    assert data["id"] == "F2", "add_factor numbers past the highest live factor, so a deleted number is reused"
+
+    live = mapping.factor_trail(coded, "F2")
+    assert (live["guid"], live["deleted"]) == (data["guid"], None), "the live factor wins"
+    assert [h["action"] for h in live["history"]] == ["created"]
+    assert [d["guid"] for d in live["deleted_namesakes"]] == [staff["guid"]]
+    assert qf.factor_history(coded, "Staff leave")[-1]["action"] == "deleted", "no live factor has that label"
+
+    qf.delete_factor(coded, "F2", author="bea")
+    with pytest.raises(qf.InvalidInput, match="'F2' names 2 deleted factors: F2 “Staff leave” deleted .* "
+                                              f"\\(GUID {staff['guid']}\\); F2 “No impact data”.*give the GUID"):
+        qf.factor_history(coded, "F2")
+    assert qf.factor_history(coded, staff["guid"])[-1]["detail"]["label"] == "Staff leave"
+    assert qf.factor_history(coded, data["guid"])[-1]["detail"]["label"] == "No impact data"
+    assert [(d["id"], d["label"], d["deleted_by"]) for d in mapping.deleted_factors(coded)] == [
+        ("F2", "Staff leave", "ana"), ("F2", "No impact data", "bea")]
+
+    again = qf.add_factor(coded, "Staff leave", polarity="enabler", codes=["Evidence/Impact"], author="ana")
+    assert again["id"] == "F2"
+    trail = mapping.factor_trail(coded, "Staff leave")
+    assert (trail["guid"], trail["deleted"]) == (again["guid"], None), "a reused label names the live factor too"
+    assert [d["guid"] for d in trail["deleted_namesakes"]] == [staff["guid"]]

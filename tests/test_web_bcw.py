@@ -171,3 +171,51 @@ def test_delete_a_factor_after_confirming_and_keep_its_history(server, new_page)
     page.get_by_role("button", name="Delete factor").click()
     expect(page.locator("#messages")).to_contain_text("was changed by someone else after you opened it")
     assert [f["id"] for f in mapping.list_factors(server.project)] == ["F2"]
+
+
+def test_a_deleted_factor_is_listed_and_its_history_read_only(study, new_page, backend):
+    made = coded_factor(study)  # F1
+    staff = mapping.add_factor(study, "Staff leave", polarity="barrier", codes=["Funding/Short-term funding"], author="ana")
+    add_team(study)
+    with running(study, team=True) as live:
+        page = new_page()
+        sign_in(page, live, "vic")  # a viewer
+        page.goto(f"{live.base}/bcw")
+        expect(page.locator("#factor-table")).to_contain_text("F1 Short-term funding")
+        expect(page.get_by_role("heading", name="Deleted factors")).to_have_count(0)
+
+        mapping.edit_factor(study, "F1", description="Annual contracts stop providers keeping staff.", author="cara")
+        mapping.delete_factor(study, "F1", author="olu")
+        page.reload()
+        expect(page.get_by_role("heading", name="Deleted factors", level=2)).to_be_visible()
+        link = page.locator("#deleted-table").get_by_role("link", name="F1 Short-term funding (deleted)")
+        expect(link).to_have_attribute("href", f"/bcw/deleted/{made['guid']}")
+        expect(page.locator("#deleted-table tbody tr")).to_contain_text("olu")
+        expect(page.locator("#factor-table")).not_to_contain_text("Short-term funding")
+        screenshot(page, f"bcw-list-with-deleted-{backend}")
+        check_accessibility(page)
+        link.focus()
+        page.keyboard.press("Enter")  # reachable with the keyboard
+
+        expect(page).to_have_url(f"{live.base}/bcw/deleted/{made['guid']}")
+        expect(page.get_by_role("heading", level=1)).to_have_text("F1 Short-term funding deleted")
+        expect(page.locator(".factor-facts")).to_contain_text("by olu")
+        said = page.locator("#deleted-snapshot")
+        expect(said).to_contain_text("Annual contracts stop providers keeping staff.")
+        expect(said).to_contain_text("Funding/Short-term funding")
+        expect(said).to_contain_text("Environmental context and resources")
+        rows = page.locator("#history-table tbody tr")
+        expect(rows).to_have_count(3)  # newest first
+        expect(rows.nth(0)).to_contain_text("deleted")
+        expect(rows.nth(0)).to_contain_text("olu")
+        expect(rows.nth(1)).to_contain_text("cara")
+        expect(rows.nth(2)).to_contain_text("created")
+        expect(page.locator("#main form")).to_have_count(0)
+        screenshot(page, f"bcw-deleted-factor-{backend}")
+        check_accessibility(page)
+        assert page.console_errors == []
+
+        assert page.request.get(f"{live.base}/bcw/deleted/not-a-guid").status == 404
+        assert page.request.get(f"{live.base}/bcw/deleted/00000000-0000-4000-8000-000000000000").status == 404
+        page.goto(f"{live.base}/bcw/deleted/{staff['guid']}")  # not deleted: the live factor's page
+        expect(page).to_have_url(f"{live.base}/bcw/factor/F2")

@@ -739,10 +739,20 @@ def factor_edit(
 
 @factor_app.command("list")
 @handles_errors
-def factor_list(project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
-    """List factors with their diagnosis and selections."""
+def factor_list(
+    deleted: Annotated[bool, typer.Option("--deleted", help="List the deleted factors instead (their history is kept).")] = False,
+    project: ProjectOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List factors with their diagnosis and selections (or, with --deleted, the deleted ones)."""
     with opened(project) as proj:
-        rows = mapping.list_factors(proj)
+        rows = mapping.deleted_factors(proj) if deleted else mapping.list_factors(proj)
+    if deleted:
+        print_rows(rows, as_json, [
+            ("Factor", lambda r: r["id"]), ("Label", lambda r: r["label"]), ("Deleted", lambda r: r["deleted_at"]),
+            ("By", lambda r: r["deleted_by"]), ("GUID", lambda r: r["guid"]),
+        ], title="Deleted factors (see one with 'qualframe factor history GUID')")
+        return
     print_rows(rows, as_json, [
         ("Factor", lambda r: r["id"]), ("Label", lambda r: r["label"]), ("Polarity", lambda r: r["polarity"]),
         ("Level", lambda r: r["level"]), ("Amenable", lambda r: r["amenable"]),
@@ -766,10 +776,28 @@ def factor_show(factor: str, project: ProjectOpt = None, as_json: JsonOpt = Fals
 
 @factor_app.command("history")
 @handles_errors
-def factor_history(factor: str, project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
-    """Every change to a factor and its mapping: who, when, what."""
+def factor_history(
+    factor: Annotated[str, typer.Argument(help="F3, the factor's label, or its GUID; also of a deleted factor.")],
+    project: ProjectOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Every change to a factor and its mapping: who, when, what; also of a deleted factor.
+
+    A live factor wins over deleted ones with the same number or label (numbers are
+    reused); see those with 'factor list --deleted' and give their GUID.
+    """
     with opened(project) as proj:
-        rows = mapping.factor_history(proj, factor)
+        trail = mapping.factor_trail(proj, factor)
+    rows = trail["history"]
+    if not as_json:
+        name = f"{trail['id'] or 'factor'} “{_escape(trail['label'])}”"
+        if trail["deleted"]:
+            out.print(f"{name} was deleted on {trail['deleted']['at']} by {trail['deleted']['by'] or 'unknown'}; "
+                      "its history:", highlight=False)
+        if trail["deleted_namesakes"]:
+            count = len(trail["deleted_namesakes"])
+            out.print(f"This is the live {name}; {count} deleted factor{'' if count == 1 else 's'} also went by "
+                      f"'{_escape(factor)}': see 'qualframe factor list --deleted' and give the GUID.", highlight=False)
     print_rows(rows, as_json, [
         ("When", lambda r: r["at"]), ("Who", lambda r: r["author"]), ("Action", lambda r: r["action"]),
         ("Detail", lambda r: json.dumps(r["detail"], ensure_ascii=False)),

@@ -298,7 +298,8 @@ def delete_factor(project: Project, ref: str, *, author: str, expected_version: 
         factor = find_factor(s, ref)
         if expected_version is not None:
             bump_version(s, factor, expected_version, f"factor F{factor.number} ({factor.label})")
-        record(s, get_or_create_user(s, author), factor, "deleted", _snapshot(s, factor))
+        # the number goes into the record too: the history of a deleted factor is found by it
+        record(s, get_or_create_user(s, author), factor, "deleted", {"number": factor.number, **_snapshot(s, factor)})
         s.delete(factor)
 
 
@@ -557,15 +558,125 @@ def list_factors(project: Project) -> list[dict[str, Any]]:
         return [_detail(s, f) for f in s.scalars(select(Factor).order_by(Factor.number))]
 
 
-def factor_history(project: Project, ref: str) -> list[dict[str, Any]]:
+# --- history, also of deleted factors ---------------------------------------------------
+#
+# Deleting a factor keeps its audit trail: the "deleted" entry holds what the factor said
+# (its number, label, evidence and diagnosis). Numbers and labels can be reused:
+# ``add_factor`` numbers a new factor one past the highest live number, so deleting the
+# highest-numbered factor frees its number, and any deleted factor's label is free again.
+# So a ref (F3 or a label) names the live factor first; only when no live factor has it
+# are deleted ones searched. A deleted factor is always reached by its GUID, which
+# ``deleted_factors`` lists.
+
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+def _history_rows(session: Session, guid: str) -> list[dict[str, Any]]:
+    rows = session.scalars(
+        select(Change).where(Change.entity_type == "factor", Change.entity_guid == guid).order_by(Change.at, Change.id)
+    )
+    return [
+        {"at": r.at.isoformat(timespec="seconds"), "author": r.author.name if r.author else None,
+         "action": r.action, "detail": json.loads(r.detail or "{}")}
+        for r in rows
+    ]
+
+
+def _deletions(session: Session) -> list[dict[str, Any]]:
+    """Every deleted factor, read from the "deleted" entries of the audit trail, oldest first.
+
+    Deletions recorded before the number was kept in the entry have no number (``id`` None);
+    they are found by label or GUID.
+    """
+    rows = session.scalars(
+        select(Change).where(Change.entity_type == "factor", Change.action == "deleted").order_by(Change.at, Change.id)
+    )
+    found = []
+    for row in rows:
+        snapshot = json.loads(row.detail or "{}")
+        number = snapshot.get("number")
+        found.append({
+            "id": f"F{number}" if number is not None else None,
+            "number": number,
+            "label": snapshot.get("label", ""),
+            "guid": row.entity_guid,
+            "deleted_at": row.at.isoformat(timespec="seconds"),
+            "deleted_by": row.author.name if row.author else None,
+            "snapshot": snapshot,
+        })
+    return found
+
+
+def _deleted_matching(deletions: list[dict[str, Any]], ref: str) -> list[dict[str, Any]]:
+    """The deleted factors a ref names: by GUID, by number (``F3``) or by label (exact, else any case)."""
+    if _GUID.match(ref):
+        return [d for d in deletions if d["guid"].lower() == ref.lower()]
+    number = _NUMBER.match(ref)
+    if number:
+        return [d for d in deletions if d["number"] == int(number.group(1))]
+    exact = [d for d in deletions if d["label"] == ref]
+    return exact or [d for d in deletions if d["label"].lower() == ref.lower()]
+
+
+def _name(deleted: dict[str, Any]) -> str:
+    return f"{deleted['id'] or 'factor'} “{deleted['label']}”"
+
+
+def deleted_factors(project: Project) -> list[dict[str, Any]]:
+    """The deleted factors, oldest deletion first: number (``id``, e.g. F3), label, when and
+    by whom each was deleted, its GUID (to see its history) and what it said (``snapshot``)."""
     with project.session() as s:
-        factor = find_factor(s, ref)
-        rows = s.scalars(select(Change).where(Change.entity_guid == factor.guid).order_by(Change.at, Change.id))
-        return [
-            {"at": r.at.isoformat(timespec="seconds"), "author": r.author.name if r.author else None,
-             "action": r.action, "detail": json.loads(r.detail or "{}")}
-            for r in rows
-        ]
+        return _deletions(s)
+
+
+def factor_trail(project: Project, ref: str) -> dict[str, Any]:
+    """The audit trail of a factor, live or deleted, named by number, label or GUID.
+
+    A live factor wins over deleted ones with the same number or label (numbers are
+    reused); those are listed in ``deleted_namesakes`` and reached by their GUID.
+    Returns ``id``, ``guid``, ``label``, ``deleted`` (None, or ``at``, ``by`` and
+    ``snapshot``: what it said when deleted), ``history`` and ``deleted_namesakes``.
+    """
+    ref = ref.strip()
+    with project.session() as s:
+        deletions = _deletions(s)
+        missing: NotFound | None = None
+        if _GUID.match(ref):
+            factor = s.scalar(select(Factor).where(Factor.guid == ref.lower()))  # GUIDs are written in lower case
+        else:
+            try:
+                factor = find_factor(s, ref)
+            except NotFound as error:
+                factor, missing = None, error
+        if factor is not None:
+            return {
+                "id": f"F{factor.number}", "guid": factor.guid, "label": factor.label, "deleted": None,
+                "history": _history_rows(s, factor.guid), "deleted_namesakes": _deleted_matching(deletions, ref),
+            }
+        matches = _deleted_matching(deletions, ref)
+        if not matches:
+            message = str(missing) if missing else f"no factor with GUID {ref}"
+            if deletions:
+                message += f"; deleted factors: {'; '.join(_name(d) for d in deletions[-15:])}"
+            raise NotFound(message)
+        if len(matches) > 1:
+            raise InvalidInput(
+                f"'{ref}' names {len(matches)} deleted factors: "
+                + "; ".join(f"{_name(d)} deleted {d['deleted_at']} (GUID {d['guid']})" for d in matches)
+                + "; give the GUID of the one to show"
+            )
+        [deleted] = matches
+        return {
+            "id": deleted["id"], "guid": deleted["guid"], "label": deleted["label"],
+            "deleted": {"at": deleted["deleted_at"], "by": deleted["deleted_by"], "snapshot": deleted["snapshot"]},
+            "history": _history_rows(s, deleted["guid"]), "deleted_namesakes": [],
+        }
+
+
+def factor_history(project: Project, ref: str) -> list[dict[str, Any]]:
+    """Every change to a factor, oldest first; also of a deleted factor (see ``factor_trail``),
+    whose last entry is then its deletion."""
+    return factor_trail(project, ref)["history"]
 
 
 def candidate_map(project: Project, ref: str | None = None) -> list[dict[str, Any]]:

@@ -1,6 +1,7 @@
 """The Behaviour Change Wheel: factors (barriers and enablers), their evidence and
 diagnosis, candidate intervention functions with APEASE judgements, selections, the
-factor's history and the mapping table. Viewers read; coders edit.
+factor's history (also of a deleted factor, read-only) and the mapping table. Viewers
+read; coders edit.
 
 Every change goes through ``mapping``; the library refuses what is not allowed (a
 factor without evidence, a selection outside the candidates without a justification)
@@ -21,6 +22,7 @@ from ...store import JUDGEMENTS, POLARITIES
 from ..routing import Visit, page
 
 FACTOR_REF = re.compile(r"^F\d+$")
+GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 KINDS = {"function": "functions", "policy": "policies", "technique": "techniques"}
 QUOTES_SHOWN = 60
 
@@ -110,6 +112,13 @@ def describe_change(change: dict[str, Any]) -> list[str]:
     return [f"{key}: {show(value)}" for key, value in detail.items() if value not in (None, "", [])]
 
 
+def readable_history(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The history newest first, each entry with its detail as lines (``describe_change``)."""
+    for change in history:
+        change["lines"] = describe_change(change)
+    return list(reversed(history))
+
+
 def _considered_functions(factor: dict[str, Any]) -> list[dict[str, Any]]:
     """Functions to judge with APEASE: the candidates, then selected ones outside them."""
     labels = vocab.labels("function")
@@ -129,7 +138,8 @@ def _considered_functions(factor: dict[str, Any]) -> list[dict[str, Any]]:
 @page("/bcw")
 def bcw_page(visit: Visit) -> Response:
     factors = mapping.list_factors(visit.project)
-    return visit.render("bcw/list.html", factors=factors, **_form_context(visit))
+    deleted = list(reversed(mapping.deleted_factors(visit.project)))
+    return visit.render("bcw/list.html", factors=factors, deleted=deleted, **_form_context(visit))
 
 
 @page("/bcw/factors", methods=("POST",), role="coder")
@@ -149,12 +159,24 @@ def factor_page(visit: Visit, ref: str) -> Response:
     factor = mapping.get_factor(visit.project, _ref(ref))
     guids = {s["name"]: s["guid"] for s in sources.list_sources(visit.project, with_text=False)}
     history = mapping.factor_history(visit.project, ref)
-    for change in history:
-        change["lines"] = describe_change(change)
     return visit.render(
-        "bcw/factor.html", f=factor, guids=guids, history=list(reversed(history)),
+        "bcw/factor.html", f=factor, guids=guids, history=readable_history(history),
         considered=_considered_functions(factor), quotes_shown=QUOTES_SHOWN, **_form_context(visit),
     )
+
+
+@page("/bcw/deleted/{guid}")
+def deleted_factor_page(visit: Visit, guid: str) -> Response:
+    """A deleted factor, read-only: what it said when deleted, and its history.
+
+    Named by GUID, since a deleted factor's number may since have gone to a new factor.
+    """
+    if not GUID.match(guid):
+        raise NotFound(f"no deleted factor '{guid}': open it from the list of deleted factors on the BCW page")
+    trail = mapping.factor_trail(visit.project, guid)
+    if trail["deleted"] is None:  # not deleted after all: show the live factor
+        return visit.redirect(f"/bcw/factor/{trail['id']}")
+    return visit.render("bcw/deleted.html", trail=trail, history=readable_history(trail["history"]), **reference())
 
 
 @page("/bcw/factor/{ref}/edit", methods=("POST",), role="coder")
