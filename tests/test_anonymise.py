@@ -235,3 +235,68 @@ def test_terminal_review_with_the_keyboard(study):
     assert after[1]["type"] == "ORGANISATION" and after[1]["decision"] == "accepted"
     assert all(e["decision"] == "pending" for e in after[2:])
     assert "Stopped after" in result.stdout
+
+
+def _decide_all_but_margaret(study) -> dict:
+    """Detect, accept every entity but Margaret Thornton (left pending), and return hers with every mention."""
+    anonymise.detect_in_project(study)
+    [margaret] = [e for e in anonymise.list_entities(study, examples=None) if e["text"] == "Margaret Thornton"]
+    for e in anonymise.list_entities(study):
+        if e["id"] != margaret["id"]:
+            anonymise.decide(study, e["id"], decision="accept")
+    return margaret
+
+
+def _counts(study) -> tuple[int, dict, list[str]]:
+    """Pending entities as status, the CLI and the review listing each report them."""
+    state = anonymise.status(study)
+    from_cli = json.loads(cli("anonymise", "status", "--json", "-p", study.root).stdout)
+    assert from_cli["pending_entities"] == state["pending_entities"] == state["entities"]["pending"]
+    pending = [e["id"] for e in anonymise.list_entities(study, decision="pending")]
+    assert len(pending) == state["pending_entities"]
+    return state["pending_entities"], state["entities"], pending
+
+
+def test_an_entity_decided_mention_by_mention_is_applied(study, tmp_path):
+    margaret = _decide_all_but_margaret(study)
+    in_p01 = [m["id"] for m in margaret["examples"] if m["source"] == "P01"]
+    [in_p02] = [m["id"] for m in margaret["examples"] if m["source"] == "P02"]
+    assert len(in_p01) == 3 and margaret["decision"] == "pending"
+    for mention in in_p01:
+        anonymise.decide(study, mention, decision="accept")
+
+    # one mention still follows the pending entity: apply refuses, and every count says 1
+    assert _counts(study) == (1, {"pending": 1, "accepted": 5, "rejected": 0, "by_mention": 0}, [margaret["id"]])
+    with pytest.raises(qf.QualframeError, match=r"^1 entity still awaits a decision, for the whole entity or for every one of its mentions: review it \('qualframe anonymise review'"):
+        anonymise.apply_anonymisation(study, tmp_path / "k.key", PASSPHRASE)
+    assert not (tmp_path / "k.key").exists()
+
+    # the last mention decided: nothing is pending, though the entity itself never was decided
+    anonymise.decide(study, in_p02, decision="reject")
+    assert _counts(study) == (0, {"pending": 0, "accepted": 5, "rejected": 0, "by_mention": 1}, [])
+    [listed] = [e for e in anonymise.list_entities(study) if e["id"] == margaret["id"]]
+    assert (listed["decision"], listed["state"]) == ("pending", "by_mention")
+    assert listed["mention_decisions"] == {"accepted": 3, "rejected": 1, "inherit": 0}
+    assert "by mention" in cli("anonymise", "review", "--list", "-p", study.root).stdout
+    assert anonymise.accept_all(study) == 0, "accept-all leaves an entity decided mention by mention alone"
+    assert [e["decision"] for e in anonymise.list_entities(study) if e["id"] == margaret["id"]] == ["pending"]
+
+    anonymise.apply_anonymisation(study, tmp_path / "k.key", PASSPHRASE)
+    p01, p02 = qf.get_source(study, "P01")["text"], qf.get_source(study, "P02")["text"]
+    assert "Margaret" not in p01 and p01.count("[Participant 1]") >= 3, "accepted mentions are replaced"
+    assert "Ms Thornton and I meet monthly" in p02, "the rejected mention is kept as written"
+    assert "Margaret" not in qf.list_memos(study)[0]["text"], "with a mention accepted, her name is scrubbed elsewhere too"
+    earlier = anonymise.labels_from_key(study, tmp_path / "k.key", PASSPHRASE)
+    assert earlier["PERSON:margaret thornton"] == "[Participant 1]", "a later round gives her the same label"
+
+
+def test_an_entity_whose_mentions_are_all_rejected_is_kept(study, tmp_path):
+    margaret = _decide_all_but_margaret(study)
+    for m in margaret["examples"]:
+        anonymise.decide(study, m["id"], decision="reject")
+    assert _counts(study) == (0, {"pending": 0, "accepted": 5, "rejected": 0, "by_mention": 1}, [])
+    anonymise.apply_anonymisation(study, tmp_path / "k.key", PASSPHRASE)
+    assert "Margaret Thornton: I commission" in qf.get_source(study, "P01")["text"]
+    assert "Ms Thornton" in qf.get_source(study, "P02")["text"]
+    assert qf.list_memos(study)[0]["text"].startswith("Margaret was very candid"), "nothing of hers is scrubbed"
+    assert "PERSON:margaret thornton" not in anonymise.labels_from_key(study, tmp_path / "k.key", PASSPHRASE)

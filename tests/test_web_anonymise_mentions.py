@@ -53,14 +53,26 @@ def test_decide_single_mentions_with_the_keyboard(server, new_page, backend):
     expect(mentions.nth(0).locator(".mention-decision")).to_have_text("As the entity: pending")
     expect(mentions.nth(0).get_by_role("button", name="Accept mention 1 of 2 (P01)")).to_be_visible()
 
+    expect(page.locator("#count-pending")).to_have_text("2")
+
     # r rejects the first mention alone and moves on to the second; a accepts that one
     page.keyboard.press("r")
     expect(mentions.nth(0).locator(".mention-decision")).to_have_text("This mention: rejected, kept as written")
     expect(mentions.nth(1)).to_be_focused()
+    expect(priya.locator(".decision-badge")).to_have_text("Pending")  # one mention still follows the entity
+    expect(page.locator("#count-pending")).to_have_text("2")
     page.keyboard.press("a")
     expect(mentions.nth(1).locator(".mention-decision")).to_have_text("This mention: accepted, replaced by [Participant 1]")
     expect(mentions.nth(1)).to_be_focused()  # the last mention: focus stays
     expect(priya).to_contain_text("2 of 2 mentions decided on their own")
+
+    # every mention decided: the entity no longer awaits a decision, as apply sees it
+    expect(priya.locator(".decision-badge")).to_have_text("Decided mention by mention: 1 replaced, 1 kept")
+    expect(page.locator("#count-pending")).to_have_text("1")
+    expect(page.locator("#count-by_mention")).to_have_text("1")
+    expect(page.locator("#count-all")).to_have_text("2")
+    expect(page.locator("#anonymise-status")).to_contain_text("1 entity awaits a decision")
+    assert anonymise.status(server.project)["pending_entities"] == 1
 
     # exactly those decisions were stored; the entities' own decisions are untouched
     assert mention_decisions(server.project, "Priya Raman") == ["rejected", "accepted"]
@@ -178,3 +190,35 @@ def test_a_mention_that_does_not_exist_is_a_clear_404(server):
     assert undecided.status_code == 400 and "accept, reject or inherit" in undecided.text
     assert mention_decisions(server.project, "Priya Raman") == ["inherit", "inherit"]
     assert mention_decisions(server.project, "Wrenhallow County Council") == ["inherit"]
+
+
+def test_the_pending_count_drops_when_the_last_mention_is_decided(server):
+    """Without JavaScript: the page's counts follow the rule apply follows."""
+    anonymise.detect_in_project(server.project)
+    client = http_client(server)
+    priya = entity_named(server.project, "Priya Raman")
+    first, second = (m["id"] for m in priya["examples"])
+    page = client.get("/anonymise")
+    assert "<strong>2</strong> entities await a decision" in page.text
+    csrf = csrf_of(page.text)
+
+    def decide(mention: str, decision: str) -> str:
+        done = client.post("/anonymise/mention", data={"csrf": csrf, "entity": priya["id"], "mention": mention,
+                                                       "decision": decision})
+        assert done.status_code == 303
+        return client.get("/anonymise").text
+
+    page = decide(first, "accept")
+    assert "<strong>2</strong> entities await a decision" in page and '<span id="count-pending">2</span>' in page
+    page = decide(second, "reject")
+    assert "<strong>1</strong> entity awaits a decision" in page
+    assert '<span id="count-pending">1</span>' in page and '<span id="count-by_mention">1</span>' in page
+    assert anonymise.status(server.project)["pending_entities"] == 1
+    listed = client.get("/anonymise?show=by_mention").text
+    assert listed.count('class="entity by_mention') == 1 and "Decided mention by mention: 1 replaced, 1 kept" in listed
+    pending = client.get("/anonymise?show=pending").text
+    assert pending.count('class="entity pending') == 1 and "Priya" not in pending, "only the council is pending"
+
+    # sending one mention back to follow its entity makes the entity pending again
+    page = decide(second, "inherit")
+    assert "<strong>2</strong> entities await a decision" in page and '<span id="count-by_mention">0</span>' in page

@@ -1093,7 +1093,9 @@ def anonymise_review(
             rows = anonymise.list_entities(proj)
             print_rows(rows, as_json, [
                 ("Entity", lambda r: r["id"]), ("Type", lambda r: r["type"]), ("Text", lambda r: r["text"]),
-                ("Label", lambda r: r["label"]), ("Decision", lambda r: r["decision"]), ("Mentions", lambda r: r["mentions"]),
+                # the state, not the entity's own decision: "by mention" is decided, mention by mention
+                ("Label", lambda r: r["label"]), ("Decision", lambda r: r["state"].replace("_", " ")),
+                ("Mentions", lambda r: r["mentions"]),
             ])
         else:
             _interactive_review(proj)

@@ -41,7 +41,10 @@ from ..store import (
     Turn,
 )
 from .keyfile import check_outside, read_key_file, write_key_file
-from .review import ORGANISATION_KINDS, RESERVED, TITLES, clear_review
+from .review import (
+    ORGANISATION_KINDS, RESERVED, TITLES, clear_review, decisions_by_entity, effective_decision, hides_entity,
+    pending_entity_ids,
+)
 from .spans import PositionMap, invert, replace_spans
 
 # Free-text columns that can quote or name a participant: (model, primary-key columns, column).
@@ -86,7 +89,7 @@ def _distinctive_parts(type_: str, text: str) -> list[str]:
 
 
 def _effective(mention: AnonMention) -> str:
-    return mention.decision if mention.decision != "inherit" else mention.entity.decision
+    return effective_decision(mention.decision, mention.entity.decision)
 
 
 def _forms_pattern(forms: dict[str, str]) -> re.Pattern[str] | None:
@@ -120,11 +123,13 @@ def apply_anonymisation(
             sources = {src.id: src for src in s.scalars(select(Source).where(Source.anonymised_at.is_(None)))}
             if not sources:
                 raise QualframeError("every source is already anonymised; import new transcripts first")
-            pending = s.scalars(select(AnonEntity).where(AnonEntity.decision == "pending")).all()
+            pending = pending_entity_ids(s)
             if pending:
                 raise QualframeError(
-                    f"{len(pending)} entities still await a decision: review them "
-                    "('qualframe anonymise review'), or accept them all with --accept-all"
+                    f"{len(pending)} {'entity still awaits' if len(pending) == 1 else 'entities still await'} "
+                    "a decision, for the whole entity or for every one of its mentions: review "
+                    f"{'it' if len(pending) == 1 else 'them'} ('qualframe anonymise review', or the anonymisation "
+                    "page of 'qualframe serve'), or accept every pending entity with --accept-all"
                 )
             project_guid = s.get(ProjectInfo, "guid").value  # type: ignore[union-attr]
             mentions = s.scalars(select(AnonMention).where(AnonMention.source_id.in_(list(sources)))).all()
@@ -137,7 +142,12 @@ def apply_anonymisation(
                 if _effective(m) == "accepted":
                     form = sources[m.source_id].plain_text[m.start:m.end]
                     forms[re.sub(r"['’]s$", "", form).casefold()] = m.entity.label
-            for entity in s.scalars(select(AnonEntity).where(AnonEntity.decision == "accepted")):
+            # Entities to hide: accepted as a whole (those of earlier rounds too, whose text is
+            # now their label), or decided mention by mention with some mention accepted.
+            decisions = decisions_by_entity(s)
+            hidden = [e for e in s.scalars(select(AnonEntity))
+                      if hides_entity(e.decision, decisions.get(e.id, ("", []))[1])]
+            for entity in hidden:
                 forms.setdefault(entity.text.casefold(), entity.label)
                 for part in _distinctive_parts(entity.type, entity.text):
                     forms.setdefault(part.casefold(), entity.label)
@@ -321,4 +331,8 @@ def labels_from_key(project: Project, key_path: Path | str, passphrase: str) -> 
     with project.session() as s:
         project_guid = s.get(ProjectInfo, "guid").value  # type: ignore[union-attr]
     payload = read_key_file(Path(key_path), passphrase, project_guid)
-    return {e["key"]: e["label"] for e in payload["entities"] if e["decision"] == "accepted"}
+    mention_decisions: dict[int, list[str]] = {}
+    for m in payload["mentions"]:
+        mention_decisions.setdefault(m["entity"], []).append(m["decision"])
+    return {e["key"]: e["label"] for e in payload["entities"]
+            if hides_entity(e["decision"], mention_decisions.get(e["id"], []))}

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Collection, Iterable
 
 import yaml
 from sqlalchemy import delete, func, select
@@ -52,6 +52,8 @@ ROLE_SPEAKERS = {"interviewer", "participant", "respondent", "facilitator", "mod
 
 
 RESERVED = "reserved:"  # entities whose originals went to a key file: only their label is kept
+BY_MENTION = "by_mention"  # an entity left pending whose every mention has its own decision
+ENTITY_STATES = ("pending", "accepted", "rejected", BY_MENTION)
 
 
 # --- the register ---------------------------------------------------------------------
@@ -260,6 +262,57 @@ def detect_in_project(
         }
 
 
+# --- the one rule for what a decision means -----------------------------------------------
+
+
+def effective_decision(mention_decision: str, entity_decision: str) -> str:
+    """What apply does with one mention: its own decision where it has one, its entity's otherwise."""
+    return mention_decision if mention_decision != "inherit" else entity_decision
+
+
+def entity_state(entity_decision: str, mention_decisions: Collection[str]) -> str:
+    """Where the review of an entity stands, as apply sees it: accepted or rejected as a
+    whole; ``BY_MENTION`` when left pending but every mention has its own decision (a
+    reviewer who went mention by mention is done); otherwise pending. An entity with no
+    mentions left needs a decision of its own."""
+    if entity_decision != "pending":
+        return entity_decision
+    if mention_decisions and "inherit" not in mention_decisions:
+        return BY_MENTION
+    return "pending"
+
+
+def hides_entity(entity_decision: str, mention_decisions: Collection[str]) -> bool:
+    """Whether apply treats the entity as an identifier: its full name and distinctive parts
+    scrubbed wherever else they appear, its label reused in later rounds. True when accepted
+    as a whole, or decided mention by mention with at least one mention accepted (an entity
+    whose mentions were all rejected is kept as written, and needs no label)."""
+    state = entity_state(entity_decision, mention_decisions)
+    return state == "accepted" or (state == BY_MENTION and "accepted" in mention_decisions)
+
+
+def decisions_by_entity(session: Session) -> dict[int, tuple[str, list[str]]]:
+    """Entity id -> (its own decision, its mentions' own decisions), for every entity under
+    review (not those of earlier rounds): what ``entity_state`` needs, in one query."""
+    found: dict[int, tuple[str, list[str]]] = {}
+    rows = session.execute(
+        select(AnonEntity.id, AnonEntity.decision, AnonMention.decision)
+        .outerjoin(AnonMention, AnonMention.entity_id == AnonEntity.id)
+        .where(AnonEntity.key.not_like(f"{RESERVED}%"))
+    )
+    for entity_id, entity_decision, mention_decision in rows:
+        _, mention_decisions = found.setdefault(entity_id, (entity_decision, []))
+        if mention_decision is not None:
+            mention_decisions.append(mention_decision)
+    return found
+
+
+def pending_entity_ids(session: Session) -> list[int]:
+    """Entities that still await a decision (for the whole entity or for some mention)."""
+    return sorted(i for i, (own, mentions) in decisions_by_entity(session).items()
+                  if entity_state(own, mentions) == "pending")
+
+
 # --- reading and deciding ---------------------------------------------------------------
 
 
@@ -280,13 +333,14 @@ def list_entities(
 ) -> list[dict[str, Any]]:
     """Entities with their label, decision, mention count and a few mentions in context.
 
-    ``only`` (E12) reads one entity, as a page needs after deciding on it; ``examples``
-    None gives every mention (to decide them one by one).
+    ``decision`` is its own decision; ``state`` (see ``entity_state``) is what apply makes
+    of it and its mentions' decisions, and is what the ``decision`` filter picks by
+    (pending, accepted, rejected or by_mention). ``only`` (E12) reads one entity, as a
+    page needs after deciding on it; ``examples`` None gives every mention (to decide
+    them one by one).
     """
     with project.session() as s:
         query = select(AnonEntity).where(AnonEntity.key.not_like(f"{RESERVED}%")).order_by(AnonEntity.id)
-        if decision:
-            query = query.where(AnonEntity.decision == decision)
         mention_query = select(AnonMention).order_by(AnonMention.source_id, AnonMention.start)
         if only is not None:
             entity_id = _reviewable(s, only).id
@@ -301,13 +355,19 @@ def list_entities(
         result = []
         for e in entities:
             items = mentions.get(e.id, [])
+            own = [m.decision for m in items]
+            state = entity_state(e.decision, own)
+            if decision and state != decision:
+                continue
             result.append({
                 "id": f"E{e.id}",
                 "type": e.type,
                 "text": e.text,
                 "label": e.label,
                 "decision": e.decision,
+                "state": state,
                 "mentions": len(items),
+                "mention_decisions": {d: own.count(d) for d in ("accepted", "rejected", "inherit")},
                 "forms": sorted({sources[m.source_id].plain_text[m.start:m.end] for m in items}),
                 "sources": sorted({sources[m.source_id].name for m in items}),
                 "examples": [
@@ -397,11 +457,15 @@ def _bad_decision(value: str) -> str:
 
 
 def accept_all(project: Project) -> int:
-    """Accept every pending entity (for scripts and tests; a person should review)."""
+    """Accept every pending entity (for scripts and tests; a person should review).
+
+    An entity decided mention by mention is left as it is: accepting it as a whole
+    would scrub its name from free text the reviewer chose to keep.
+    """
     with project.session() as s:
-        pending = s.scalars(select(AnonEntity).where(AnonEntity.decision == "pending")).all()
-        for entity in pending:
-            entity.decision = "accepted"
+        pending = pending_entity_ids(s)
+        for entity_id in pending:
+            s.get(AnonEntity, entity_id).decision = "accepted"  # type: ignore[union-attr]
         return len(pending)
 
 
@@ -473,23 +537,20 @@ def status(project: Project) -> dict[str, Any]:
             .join(AnonEntity, AnonEntity.id == AnonMention.entity_id)
         )
         for name, mention_decision, entity_decision in rows:
-            effective = mention_decision if mention_decision != "inherit" else entity_decision
             per_source[name]["mentions"] += 1
-            per_source[name][effective] += 1
-        pending_entities = s.scalar(select(func.count(AnonEntity.id)).where(AnonEntity.decision == "pending")) or 0
-        by_decision = dict(s.execute(
-            select(AnonEntity.decision, func.count(AnonEntity.id))
-            .where(AnonEntity.key.not_like(f"{RESERVED}%"))
-            .group_by(AnonEntity.decision)
-        ).all())
+            per_source[name][effective_decision(mention_decision, entity_decision)] += 1
+        by_state = {state: 0 for state in ENTITY_STATES}
+        for own, mention_decisions in decisions_by_entity(s).values():
+            by_state[entity_state(own, mention_decisions)] += 1
         done = [v["anonymised_at"] for v in per_source.values()]
         return {
             "anonymised": bool(done) and all(done),
             "sources_anonymised": sum(1 for d in done if d),
             "sources_not_anonymised": sum(1 for d in done if not d),
-            "pending_entities": pending_entities,
-            # entities under review (not those of earlier rounds), by decision
-            "entities": {d: by_decision.get(d, 0) for d in ("pending", "accepted", "rejected")},
+            # what apply would refuse over: the same rule (entity_state) as apply
+            "pending_entities": by_state["pending"],
+            # entities under review (not those of earlier rounds), by entity_state
+            "entities": by_state,
             "sources": [{"source": k, **v} for k, v in per_source.items()],
         }
 

@@ -21,7 +21,9 @@ from ...anonymise import review
 from ...errors import InvalidInput, NotFound
 from ..routing import Visit, page
 
-FILTERS = {"all": None, "pending": "pending", "accepted": "accepted", "rejected": "rejected"}
+# ?show= -> the entity state (review.entity_state) listed; "by_mention": decided mention by mention
+FILTERS = {"all": None, "pending": "pending", "accepted": "accepted", "rejected": "rejected",
+           review.BY_MENTION: review.BY_MENTION}
 EXAMPLES = 3
 
 
