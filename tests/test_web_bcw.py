@@ -219,3 +219,6 @@ def test_a_deleted_factor_is_listed_and_its_history_read_only(study, new_page, b
         assert page.request.get(f"{live.base}/bcw/deleted/00000000-0000-4000-8000-000000000000").status == 404
         page.goto(f"{live.base}/bcw/deleted/{staff['guid']}")  # not deleted: the live factor's page
         expect(page).to_have_url(f"{live.base}/bcw/factor/F2")
+        page.goto(f"{live.base}/bcw/factor/F1")  # an old link to the deleted factor
+        expect(page).to_have_url(f"{live.base}/bcw/deleted/{made['guid']}")
+        assert page.request.get(f"{live.base}/bcw/factor/F9").status == 404

@@ -156,7 +156,14 @@ def add_factor(visit: Visit) -> Response:
 
 @page("/bcw/factor/{ref}")
 def factor_page(visit: Visit, ref: str) -> Response:
-    factor = mapping.get_factor(visit.project, _ref(ref))
+    try:
+        factor = mapping.get_factor(visit.project, _ref(ref))
+    except NotFound:
+        # a bookmark or an old link to a factor deleted since: show what it was
+        deleted = [d for d in mapping.deleted_factors(visit.project) if d["id"] == ref]
+        if len(deleted) == 1:
+            return visit.redirect(f"/bcw/deleted/{deleted[0]['guid']}")
+        raise
     guids = {s["name"]: s["guid"] for s in sources.list_sources(visit.project, with_text=False)}
     history = mapping.factor_history(visit.project, ref)
     return visit.render(
