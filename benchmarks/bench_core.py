@@ -29,6 +29,7 @@ import random
 import resource
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -477,6 +478,20 @@ def machine() -> dict[str, str]:
         "sqlite": sqlite3.sqlite_version,
         "qualframe": f"{qualframe.__version__} ({git_revision()})",
     }
+
+
+def speed_check(rounds: int = 5) -> float:
+    """Milliseconds a fixed pure-Python loop takes (median of ``rounds``): how fast this
+    machine was at the time. On a shared virtual machine it can double from one minute
+    to the next, and every other figure with it, so runs are compared by this first."""
+    spent = []
+    for _ in range(rounds):
+        began = time.perf_counter()
+        total = 0
+        for number in range(1_000_000):
+            total += number * number
+        spent.append((time.perf_counter() - began) * 1000)
+    return statistics.median(spent)
 
 
 def filesystem(path: Path) -> str:

@@ -2,8 +2,9 @@
 
 Builds a project with one invented interview of 20,000 words, a codebook of 6 themes
 x 5 codes and 1,000 codings, serves it with uvicorn in a separate process (as
-``qualframe serve`` does, single-user mode with a token), and times, with httpx over
-loopback:
+``qualframe serve`` does, single-user mode with a token), and times, over loopback with
+keep-alive connections of the standard library's http.client (a client whose own cost
+per request is small beside the server's, as a browser's is):
 
 1. opening the transcript reader, GET /sources/<guid> (target: under 200 ms);
 2. applying a code from one client, POST /sources/<guid>/codings exactly as the
@@ -39,6 +40,8 @@ import argparse
 import cProfile
 import csv
 import glob
+import http.client
+import http.cookies
 import io
 import math
 import multiprocessing
@@ -59,6 +62,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
+from urllib.parse import urlencode, urlsplit
 
 HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
@@ -260,11 +264,56 @@ def served(project_dir: Path) -> Iterator[Server]:
             process.join()
 
 
-def signed_in_client(server: Server) -> tuple[Any, str]:
-    """An httpx client with a session (as a browser opening the printed link) and its CSRF token."""
-    import httpx
+@dataclass
+class Answer:
+    status_code: int
+    headers: dict[str, str]  # names in lower case
+    text: str
 
-    client = httpx.Client(base_url=server.base, follow_redirects=False, timeout=60)
+
+class LoopbackClient:
+    """One keep-alive connection to the server with its cookies, as a browser tab has.
+
+    The standard library's http.client costs a fraction of a millisecond per request, so
+    the end-to-end figures are the server's and the network's rather than a heavy
+    client's (httpx, used here before, added about 1.5 ms to each request).
+    """
+
+    def __init__(self, base: str) -> None:
+        address = urlsplit(base)
+        self.connection = http.client.HTTPConnection(address.hostname, address.port, timeout=60)
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, form: dict[str, str] | None = None,
+                headers: dict[str, str] | None = None) -> Answer:
+        sent = dict(headers or {})
+        body = None
+        if form is not None:
+            body = urlencode(form)
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+        if self.cookies:
+            sent["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+        self.connection.request(method, path, body=body, headers=sent)
+        response = self.connection.getresponse()
+        text = response.read().decode("utf-8")
+        for header in response.headers.get_all("set-cookie") or []:
+            for name, morsel in http.cookies.SimpleCookie(header).items():
+                self.cookies[name] = morsel.value
+        return Answer(response.status, {name.lower(): value for name, value in response.getheaders()}, text)
+
+    def get(self, path: str) -> Answer:
+        return self.request("GET", path)
+
+    def post(self, path: str, data: dict[str, str], headers: dict[str, str]) -> Answer:
+        return self.request("POST", path, data, headers)
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def signed_in_client(server: Server) -> tuple[LoopbackClient, str]:
+    """A client with a session (as a browser opening the printed link) and its CSRF token."""
+    client = LoopbackClient(server.base)
     opened = client.get(f"/?token={server.token}")
     if opened.status_code != 303:
         raise SystemExit(f"bench_web: opening the token link answered {opened.status_code}, not 303")
@@ -326,13 +375,11 @@ def apply_form(span: tuple[int, int, str]) -> dict[str, str]:
 
 def apply_code(client: Any, csrf: str, guid: str, span: tuple[int, int, str], into: Timings) -> None:
     """One apply-code request as the reader's script sends it; a refused or broken one is an error."""
-    import httpx
-
     headers = {"X-CSRF-Token": csrf, "HX-Request": "true"}
     began = time.perf_counter()
     try:
         response = client.post(f"/sources/{guid}/codings", data=apply_form(span), headers=headers)
-    except httpx.HTTPError as exc:  # e.g. the server closed the connection after a crash
+    except (OSError, http.client.HTTPException) as exc:  # e.g. the server closed the connection after a crash
         into.errors.append(f"{type(exc).__name__}: {exc}")
         return
     into.add(began, response)
@@ -421,7 +468,7 @@ def measure_http(server: Server, guid: str, spans: NewSpans, args: argparse.Name
                          pause_s=args.pause_ms / 1000, seed=args.seed)
     saturated = many_clients(server, guid, spans, clients=args.clients, per_client=args.per_client,
                              pause_s=0, seed=args.seed)
-    return HttpResult(reader, first_ms, len(first.content) / 1024, count.group(1) if count else "?", one,
+    return HttpResult(reader, first_ms, len(first.text.encode("utf-8")) / 1024, count.group(1) if count else "?", one,
                       saturated, paced)
 
 
@@ -688,12 +735,17 @@ def results_markdown(study: Study, results: list[BackendResult], facts: dict[str
         f"- Machine: {facts['cpu']}, {facts['memory']} RAM; {facts['os']}; SQLite project on "
         f"{core.filesystem(study.folder)}",
         f"- Software: {facts['python']}; SQLite {facts['sqlite']}; " + "".join(f"{s}; " for s in servers)
-        + f"uvicorn {_version('uvicorn')}, Starlette {_version('starlette')}, httpx {_version('httpx')}; "
+        + f"uvicorn {_version('uvicorn')} (httptools {_version('httptools')}, uvloop {_version('uvloop')}), "
+        f"Starlette {_version('starlette')}; "
         f"qualframe {facts['qualframe']}",
         "- Server and clients on the same machine: uvicorn in its own process as `qualframe serve` "
-        "runs it (one worker, single-user mode); the clients are httpx in threads of another process. "
+        "runs it (one worker, single-user mode); the clients are keep-alive connections of Python's "
+        "http.client, in threads of another process. "
         f"Load average (1 minute) at the start and end of the run: {facts['load']}: other work on the "
-        "machine slows the figures down.",
+        "machine slows the figures down. Speed check (`bench_core.speed_check`, a fixed pure-Python "
+        f"loop; lower is faster) at the start and end: {facts['speed']} ms. On the shared virtual "
+        "machine these figures come from, it went from 45 to 90 ms and back within minutes, and "
+        "every figure below moves with it.",
         "",
         f"Study: one transcript of {study.words:,} words ({study.characters:,} characters), "
         f"a codebook of {len(core.CODEBOOK)} themes × {len(study.leaves) // len(core.CODEBOOK)} codes, "
@@ -847,7 +899,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"bench_web: {problem}", file=sys.stderr)
             return 2
     facts = core.machine()
-    load_at_start = os.getloadavg()[0]
+    load_at_start, speed_at_start = os.getloadavg()[0], core.speed_check()
     folder = Path(tempfile.mkdtemp(prefix="qualframe-bench-web-", dir=args.tmpdir))
     try:
         study = generate(folder / "study", args.words, args.codings, args.seed)
@@ -864,6 +916,7 @@ def main(argv: list[str] | None = None) -> int:
                 results.append(run_backend("PostgreSQL", study, folder / "project-postgres", url, args))
 
         facts["load"] = f"{load_at_start:.1f} and {os.getloadavg()[0]:.1f}"
+        facts["speed"] = f"{speed_at_start:.0f} and {core.speed_check():.0f}"
         body = results_markdown(study, results, facts, full_size, args)
         for result in results:
             if result.profile:
