@@ -44,6 +44,7 @@ from .store import (
     Turn,
     User,
     bump_version,
+    is_guid,
     utcnow,
 )
 
@@ -568,9 +569,6 @@ def list_factors(project: Project) -> list[dict[str, Any]]:
 # are deleted ones searched. A deleted factor is always reached by its GUID, which
 # ``deleted_factors`` lists.
 
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-
-
 def _history_rows(session: Session, guid: str) -> list[dict[str, Any]]:
     rows = session.scalars(
         select(Change).where(Change.entity_type == "factor", Change.entity_guid == guid).order_by(Change.at, Change.id)
@@ -609,7 +607,7 @@ def _deletions(session: Session) -> list[dict[str, Any]]:
 
 def _deleted_matching(deletions: list[dict[str, Any]], ref: str) -> list[dict[str, Any]]:
     """The deleted factors a ref names: by GUID, by number (``F3``) or by label (exact, else any case)."""
-    if _GUID.match(ref):
+    if is_guid(ref):
         return [d for d in deletions if d["guid"].lower() == ref.lower()]
     number = _NUMBER.match(ref)
     if number:
@@ -641,7 +639,7 @@ def factor_trail(project: Project, ref: str) -> dict[str, Any]:
     with project.session() as s:
         deletions = _deletions(s)
         missing: NotFound | None = None
-        if _GUID.match(ref):
+        if is_guid(ref):
             factor = s.scalar(select(Factor).where(Factor.guid == ref.lower()))  # GUIDs are written in lower case
         else:
             try:

@@ -41,6 +41,12 @@ def new_guid() -> str:
     return str(uuid.uuid4())
 
 
+def is_guid(text: str) -> bool:
+    """Whether ``text`` is written as a GUID (8-4-4-4-12 hexadecimal digits), in either case."""
+    parts = text.split("-")
+    return [len(p) for p in parts] == [8, 4, 4, 4, 12] and all(c in "0123456789abcdefABCDEF" for c in "".join(parts))
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 

@@ -18,11 +18,10 @@ from starlette.responses import Response
 from ... import codebook, mapping, sources
 from ... import vocabularies as vocab
 from ...errors import InvalidInput, NotFound
-from ...store import JUDGEMENTS, POLARITIES
+from ...store import JUDGEMENTS, POLARITIES, is_guid
 from ..routing import Visit, page
 
 FACTOR_REF = re.compile(r"^F\d+$")
-GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 KINDS = {"function": "functions", "policy": "policies", "technique": "techniques"}
 QUOTES_SHOWN = 60
 
@@ -178,7 +177,7 @@ def deleted_factor_page(visit: Visit, guid: str) -> Response:
 
     Named by GUID, since a deleted factor's number may since have gone to a new factor.
     """
-    if not GUID.match(guid):
+    if not is_guid(guid):
         raise NotFound(f"no deleted factor '{guid}': open it from the list of deleted factors on the BCW page")
     trail = mapping.factor_trail(visit.project, guid)
     if trail["deleted"] is None:  # not deleted after all: show the live factor
