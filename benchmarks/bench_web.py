@@ -20,7 +20,10 @@ the database. The server also reports, in a header added by a thin wrapper aroun
 app, how long each request took inside the server; the server process's CPU time is
 read from /proc; and the reader and coding views are timed in-process too, step by
 step, without HTTP. Runs on SQLite and, with
-``--postgres URL`` or ``--start-postgres``, on PostgreSQL.
+``--postgres URL`` or ``--start-postgres``, on PostgreSQL. With ``--team-workers N``, the
+PostgreSQL run serves the project in team mode with N worker processes (as ``qualframe
+serve --team --workers N`` does), and every client signs in with an account through
+/login; the server's CPU time is then that of all its processes.
 
 Run from the repository root::
 
@@ -28,6 +31,7 @@ Run from the repository root::
     .venv/bin/python benchmarks/bench_web.py --start-postgres      # and a throwaway PostgreSQL server
     .venv/bin/python benchmarks/bench_web.py --postgres postgresql://user@127.0.0.1:5432/emptydb
     .venv/bin/python benchmarks/bench_web.py --start-postgres --profile   # where the time goes
+    .venv/bin/python benchmarks/bench_web.py --start-postgres --team-workers 2   # team mode, 2 processes
     .venv/bin/python benchmarks/bench_web.py --start-postgres --write-docs
 
 The text is invented (bench_core.py's fixed vocabulary and a seeded random generator):
@@ -88,7 +92,8 @@ FULL_CLIENTS = 20
 HOST = "127.0.0.1"
 SOURCE = "P01"
 PARTICIPANT = "Marwen Quillby"  # invented, like every name bench_core makes
-USER = "ines"  # the (invented) researcher the server runs for
+USER = "ines"  # the (invented) researcher the server runs for; in team mode, her account
+PASSWORD = "ines's long bench password"
 PG_BIN = "/usr/lib/postgresql/15/bin"
 TIMING_HEADER = "x-bench-server-ms"
 
@@ -216,46 +221,117 @@ def serve_in_child(project_dir: str, port: int, token: str) -> None:
     run_app(TimedApp(app), HOST, port)
 
 
+def timed_worker_app() -> Any:
+    """What each worker of a team server with several processes serves, with the timing wrapper."""
+    from qualframe.web.serve import worker_app
+
+    return TimedApp(worker_app())
+
+
+def serve_team_in_child(project_dir: str, port: int, workers: int) -> None:
+    """What ``qualframe serve --team --workers N`` runs, with the timing wrapper around the app."""
+    from qualframe import open_project
+    from qualframe.web.app import create_app, loopback_hosts
+    from qualframe.web.serve import WorkerSettings, bind_listener, run_app, run_workers
+
+    # multiprocessing gave this process a stdin of its own that its children cannot reopen,
+    # and uvicorn's workers reopen their parent's: give them none
+    sys.stdin = None  # type: ignore[assignment]
+    project = open_project(project_dir)
+    cookie, allowed_hosts = f"qualframe_{port}", loopback_hosts(HOST)
+    if workers == 1:  # as serve() does: the app in this process
+        run_app(TimedApp(create_app(project, team=True, user=USER, cookie=cookie, allowed_hosts=allowed_hosts)),
+                HOST, port)
+        return
+    settings = WorkerSettings(root=str(project.root), database_url=project.database_url, user=USER, cookie=cookie,
+                              allowed_hosts=allowed_hosts)
+    project.close()
+    run_workers(settings, bind_listener(HOST, port), workers, factory="bench_web:timed_worker_app")
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind((HOST, 0))
         return int(probe.getsockname()[1])
 
 
+def _proc_stat(pid: int | str) -> list[str]:
+    """The fields of /proc/<pid>/stat after the command name (state is [0], parent [1])."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 @dataclass
 class Server:
     base: str
-    token: str
+    token: str | None  # None: team mode, clients sign in with an account
     pid: int
 
     def cpu_s(self) -> float:
-        """CPU time the server process has used so far (Linux; 0 where /proc is missing)."""
+        """CPU time the server has used so far: its process and its children, the worker
+        processes of a team server with several (Linux; 0 where /proc is missing). A
+        worker that ended is not counted; none should during a run."""
+        tick = os.sysconf("SC_CLK_TCK")
         try:
-            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            own = _proc_stat(self.pid)
         except OSError:
             return 0.0
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        total = int(own[11]) + int(own[12])
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = _proc_stat(entry.name)
+            except OSError:
+                continue
+            if int(fields[1]) == self.pid:
+                total += int(fields[11]) + int(fields[12])
+        return total / tick
+
+
+def _answers(port: int, path: str) -> bool:
+    try:
+        client = LoopbackClient(f"http://{HOST}:{port}")
+        try:
+            return client.get(path).status_code == 200
+        finally:
+            client.close()
+    except (OSError, http.client.HTTPException):
+        return False
 
 
 @contextmanager
-def served(project_dir: Path) -> Iterator[Server]:
-    """A uvicorn server on the project in a separate process."""
+def served(project_dir: Path, team_workers: int = 0) -> Iterator[Server]:
+    """A uvicorn server on the project in a separate process: single-user with a token, or
+    (``team_workers`` > 0) in team mode with that many worker processes."""
     port, token = free_port(), secrets.token_urlsafe(24)
-    process = multiprocessing.get_context("spawn").Process(
-        target=serve_in_child, args=(str(project_dir), port, token), daemon=True)
+    if team_workers:
+        # not a daemon: a daemonic process may not start the worker processes
+        process = multiprocessing.get_context("spawn").Process(
+            target=serve_team_in_child, args=(str(project_dir), port, team_workers))
+    else:
+        process = multiprocessing.get_context("spawn").Process(
+            target=serve_in_child, args=(str(project_dir), port, token), daemon=True)
     process.start()
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while True:
-        try:
-            with socket.create_connection((HOST, port), timeout=0.5):
+        if team_workers:
+            # the parent listens before its workers are up: wait for an answer, not a connection
+            if _answers(port, "/login"):
                 break
-        except OSError:
-            if not process.is_alive() or time.monotonic() > deadline:
-                process.kill()
-                raise SystemExit("bench_web: the server did not start")
-            time.sleep(0.05)
+        else:
+            try:
+                with socket.create_connection((HOST, port), timeout=0.5):
+                    break
+            except OSError:
+                pass
+        if not process.is_alive() or time.monotonic() > deadline:
+            process.terminate()  # a team server's parent stops its workers
+            process.join(15)
+            process.kill()
+            raise SystemExit("bench_web: the server did not start")
+        time.sleep(0.05)
     try:
-        yield Server(f"http://{HOST}:{port}", token, process.pid)
+        yield Server(f"http://{HOST}:{port}", None if team_workers else token, process.pid)
     finally:
         process.terminate()
         process.join(15)
@@ -312,11 +388,22 @@ class LoopbackClient:
 
 
 def signed_in_client(server: Server) -> tuple[LoopbackClient, str]:
-    """A client with a session (as a browser opening the printed link) and its CSRF token."""
+    """A client with a session and its CSRF token: as a browser opening the printed link,
+    or in team mode signing in through /login."""
     client = LoopbackClient(server.base)
-    opened = client.get(f"/?token={server.token}")
-    if opened.status_code != 303:
-        raise SystemExit(f"bench_web: opening the token link answered {opened.status_code}, not 303")
+    if server.token is None:
+        form = client.get("/login")
+        field_match = re.search(r'name="csrf" value="([^"]+)"', form.text)
+        if form.status_code != 200 or not field_match:
+            raise SystemExit(f"bench_web: the sign-in page answered {form.status_code} without its form's token")
+        signed = client.post("/login", {"name": USER, "password": PASSWORD, "csrf": field_match.group(1),
+                                        "next": "/"}, {})
+        if signed.status_code != 303:
+            raise SystemExit(f"bench_web: signing in as {USER} answered {signed.status_code}, not 303")
+    else:
+        opened = client.get(f"/?token={server.token}")
+        if opened.status_code != 303:
+            raise SystemExit(f"bench_web: opening the token link answered {opened.status_code}, not 303")
     page = client.get("/")
     match = re.search(r'data-csrf="([^"]+)"', page.text)
     if page.status_code != 200 or not match:
@@ -675,6 +762,7 @@ class BackendResult:
     server: str = ""
     problems: list[str] = field(default_factory=list)
     profile: str = ""
+    serving: str = "one process, single-user mode"
 
 
 def run_backend(backend: str, study: Study, project_dir: Path, database_url: str | None,
@@ -686,8 +774,14 @@ def run_backend(backend: str, study: Study, project_dir: Path, database_url: str
     spans = NewSpans(study, args.seed)
     print(f"[{backend}] timing the reader view in-process ...", flush=True)
     read_ms, read_profile = in_process_reader(project_dir, guid, repeats=args.requests, profile=args.profile)
+    team_workers = args.team_workers if database_url else 0
+    if team_workers:
+        from qualframe import accounts
+
+        with qf.open_project(project_dir) as project:
+            accounts.add_account(project, USER, PASSWORD, "owner")
     print(f"[{backend}] serving the project and timing over HTTP ...", flush=True)
-    with served(project_dir) as server:
+    with served(project_dir, team_workers) as server:
         http = measure_http(server, guid, spans, args)
     print(f"[{backend}] timing the coding view in-process ...", flush=True)
     apply_ms, apply_profile = in_process_apply(project_dir, guid, spans, repeats=args.in_process_applies,
@@ -696,6 +790,9 @@ def run_backend(backend: str, study: Study, project_dir: Path, database_url: str
                            profile="\n".join(filter(None, (read_profile, apply_profile))))
     if database_url:
         result.server = postgres_facts(database_url)
+    if team_workers:
+        result.serving = (f"{team_workers} worker process{'es' if team_workers > 1 else ''}, team mode "
+                          "(clients signed in with an account)")
     # check what the server did against the library
     if http.reader_count_shown != str(study.coding_rows):
         result.problems.append(f"the reader page showed {http.reader_count_shown} codings, not {study.coding_rows}")
@@ -739,8 +836,8 @@ def results_markdown(study: Study, results: list[BackendResult], facts: dict[str
         f"Starlette {_version('starlette')}; "
         f"qualframe {facts['qualframe']}",
         "- Server and clients on the same machine: uvicorn in its own process as `qualframe serve` "
-        "runs it (one worker, single-user mode); the clients are keep-alive connections of Python's "
-        "http.client, in threads of another process. "
+        "runs it (" + "; ".join(f"{r.backend}: {r.serving}" for r in results) + "); the clients are "
+        "keep-alive connections of Python's http.client, in threads of another process. "
         f"Load average (1 minute) at the start and end of the run: {facts['load']}: other work on the "
         "machine slows the figures down. Speed check (`bench_core.speed_check`, a fixed pure-Python "
         f"loop; lower is faster) at the start and end: {facts['speed']} ms. On the shared virtual "
@@ -796,8 +893,8 @@ def results_markdown(study: Study, results: list[BackendResult], facts: dict[str
     row("codings applied per second: one client / clients at a coder's pace / back to back", "—",
         lambda r: " / ".join(f"{len(t.total_ms) / t.wall_s:.0f}"
                              for t in (r.http.apply_one, r.http.apply_paced, r.http.apply_saturated)))
-    row("server CPU time per request (process time / requests): reader / one client / coder's pace / "
-        "back to back", "—", lambda r: " / ".join(f"{t.cpu_ms_per_request():.1f}" for t in (
+    row("server CPU time per request (CPU time of the server's processes / requests): reader / one client / "
+        "coder's pace / back to back", "—", lambda r: " / ".join(f"{t.cpu_ms_per_request():.1f}" for t in (
             r.http.reader, r.http.apply_one, r.http.apply_paced, r.http.apply_saturated)) + " ms")
     row("failed requests", "0", lambda r: str(sum(len(t.errors) for t in (
         r.http.reader, r.http.apply_one, r.http.apply_paced, r.http.apply_saturated))))
@@ -808,7 +905,8 @@ def results_markdown(study: Study, results: list[BackendResult], facts: dict[str
               f"(Little's law). Under {TARGET_CONCURRENT_P95_MS:g} ms would need the server to answer in under "
               f"{budget:g} ms of its time per request; it spends " + ", ".join(
                   f"{r.http.apply_saturated.cpu_ms_per_request():.1f} ms of CPU on {r.backend}" for r in results)
-              + " (one Python process: one core at a time).", ""]
+              + " (one Python process uses one core at a time; "
+              + "; ".join(f"{r.backend}: {r.serving}" for r in results) + ").", ""]
 
     lines += [f"Where the time goes inside the views, called in-process without HTTP (medians of "
               f"{args.requests} calls of the reader, before the HTTP runs, with {study.coding_rows:,} codings; "
@@ -878,6 +976,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                        help=f"also run on a throwaway PostgreSQL server started from {PG_BIN} "
                             "(as the postgres user when run as root), removed afterwards")
     parser.add_argument("--no-sqlite", action="store_true", help="skip SQLite (with a PostgreSQL option)")
+    parser.add_argument("--team-workers", type=int, default=0, metavar="N",
+                        help="on PostgreSQL, serve in team mode with N worker processes (qualframe serve "
+                             "--team --workers N), clients signing in with an account (default: single-user "
+                             "mode, one process)")
     parser.add_argument("--profile", action="store_true",
                         help="print a cProfile of the reader and coding views (called in-process)")
     core.add_run_options(parser)
@@ -887,6 +989,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                      "and --per-client at least 1")
     if args.no_sqlite and not (args.postgres or args.start_postgres):
         parser.error("--no-sqlite needs --postgres URL or --start-postgres")
+    from qualframe.web.serve import MAX_WORKERS
+
+    if args.team_workers and not (args.postgres or args.start_postgres):
+        parser.error("--team-workers needs --postgres URL or --start-postgres (team mode serves PostgreSQL projects)")
+    if not 0 <= args.team_workers <= MAX_WORKERS:
+        parser.error(f"--team-workers must be between 1 and {MAX_WORKERS}")
     return args
 
 

@@ -1204,14 +1204,18 @@ def serve(
     port: Annotated[int, typer.Option(help="Port (default: a free one).")] = 0,
     no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open a browser.")] = False,
     team: Annotated[bool, typer.Option("--team", help="Team mode: accounts and roles (PostgreSQL projects).")] = False,
+    workers: Annotated[int, typer.Option(
+        "--workers", help="Team mode: processes answering at once (about one per core), so many coders "
+                          "are served together. Each opens its own database connections.")] = 1,
     coder: CoderOpt = None,
 ) -> None:
     """Open the web workbench: read and code transcripts, chart the matrix, review, map."""
-    from .web.serve import serve as run
+    from .web.serve import check_workers, serve as run
 
+    check_workers(workers, team)  # before opening the project
     with opened(project) as proj:
         run(proj, host=host, port=port, team=team, user=default_coder(coder), open_browser=not no_browser,
-            announce=lambda line: print(line, flush=True))
+            announce=lambda line: print(line, flush=True), workers=workers)
 
 
 def _new_password(password: str | None) -> str:
