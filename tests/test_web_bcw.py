@@ -222,3 +222,14 @@ def test_a_deleted_factor_is_listed_and_its_history_read_only(study, new_page, b
         page.goto(f"{live.base}/bcw/factor/F1")  # an old link to the deleted factor
         expect(page).to_have_url(f"{live.base}/bcw/deleted/{made['guid']}")
         assert page.request.get(f"{live.base}/bcw/factor/F9").status == 404
+        expect(page.locator("#number-reused")).to_have_count(0)
+
+        mapping.delete_factor(study, "F2", author="olu")  # no factor left: numbering starts again
+        again = mapping.add_factor(study, "Locum cover", polarity="barrier", codes=["Funding/Short-term funding"],
+                                   author="ana")
+        assert again["id"] == "F1"
+        page.goto(f"{live.base}/bcw/deleted/{made['guid']}")
+        expect(page.locator("#number-reused")).to_contain_text("now belongs to another factor: F1 Locum cover")
+        expect(page.locator("#number-reused a")).to_have_attribute("href", "/bcw/factor/F1")
+        page.goto(f"{live.base}/bcw/deleted/{staff['guid']}")
+        expect(page.locator("#number-reused")).to_have_count(0)

@@ -182,7 +182,10 @@ def deleted_factor_page(visit: Visit, guid: str) -> Response:
     trail = mapping.factor_trail(visit.project, guid)
     if trail["deleted"] is None:  # not deleted after all: show the live factor
         return visit.redirect(f"/bcw/factor/{trail['id']}")
-    return visit.render("bcw/deleted.html", trail=trail, history=readable_history(trail["history"]), **reference())
+    # its number may since have gone to a new factor: say so, so the two are not confused
+    successor = next((f for f in mapping.list_factors(visit.project) if f["id"] == trail["id"]), None)
+    return visit.render("bcw/deleted.html", trail=trail, history=readable_history(trail["history"]),
+                        successor=successor, **reference())
 
 
 @page("/bcw/factor/{ref}/edit", methods=("POST",), role="coder")
