@@ -156,18 +156,17 @@ def signed_in(project: Project, secret: str, *, team: bool) -> SignedIn | None:
     """
     if not secret:
         return None
-    with project.session() as s:
-        row = s.execute(_SIGNED_IN, {"id_hash": _hash(secret)}).first()
-        if row is None:
+    row = project.read_once(_SIGNED_IN, {"id_hash": _hash(secret)})
+    if row is None:
+        return None
+    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=utcnow().tzinfo)
+    if expires < utcnow():
+        return None
+    if team:
+        if row.account_role is None or not row.active:
             return None
-        expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=utcnow().tzinfo)
-        if expires < utcnow():
-            return None
-        if team:
-            if row.account_role is None or not row.active:
-                return None
-            return SignedIn(row.name, row.account_role, row.csrf)
-        return SignedIn(row.name, row.role, row.csrf)
+        return SignedIn(row.name, row.account_role, row.csrf)
+    return SignedIn(row.name, row.role, row.csrf)
 
 
 def end_session(project: Project, secret: str) -> None:
