@@ -840,9 +840,8 @@ def results_markdown(study: Study, results: list[BackendResult], facts: dict[str
         "keep-alive connections of Python's http.client, in threads of another process. "
         f"Load average (1 minute) at the start and end of the run: {facts['load']}: other work on the "
         "machine slows the figures down. Speed check (`bench_core.speed_check`, a fixed pure-Python "
-        f"loop; lower is faster) at the start and end: {facts['speed']} ms. On the shared virtual "
-        "machine these figures come from, it went from 45 to 90 ms and back within minutes, and "
-        "every figure below moves with it.",
+        f"loop; lower is faster) at the start and end: {facts['speed']} ms: every figure below moves "
+        "with it.",
         "",
         f"Study: one transcript of {study.words:,} words ({study.characters:,} characters), "
         f"a codebook of {len(core.CODEBOOK)} themes × {len(study.leaves) // len(core.CODEBOOK)} codes, "

@@ -50,7 +50,7 @@ def code_path(code: Code) -> str:
     return join_path(reversed(parts))
 
 
-# built once: finding a code by its path runs one of these per level
+# built once: adding a code (with its parents) walks its path with one of these per level
 _TOP_CODE = select(Code).where(Code.parent_id.is_(None), Code.name == bindparam("name"))
 _CHILD_CODE = select(Code).where(Code.parent_id == bindparam("parent_id"), Code.name == bindparam("name"))
 

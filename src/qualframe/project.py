@@ -105,7 +105,7 @@ class Project:
     def revision(self) -> int:
         """How many transactions have changed the project: open views refresh when it moves."""
         row = self.read_once(_REVISION_NUMBER)
-        return (row[0] if row else 0) or 0
+        return row.number if row and row.number else 0
 
     def info(self) -> dict[str, str]:
         with self.session() as s:

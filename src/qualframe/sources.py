@@ -23,7 +23,7 @@ def source_by_name(session: Session, name: str) -> Source:
     """The source called ``name``. A session remembers the sources it has found, so that
     calls joined in one transaction (the reader codes a passage, then redraws it) read a
     long transcript's text from the database once."""
-    found = session.info.setdefault("sources", {})  # the objects themselves: the session holds them weakly
+    found = session.info.get("sources", {})
     source = session.get(Source, found[name].id) if name in found else None  # None once deleted
     if source is None or source.name != name or source in session.deleted:
         source = session.scalar(_SOURCE_BY_NAME, {"name": name})
@@ -31,7 +31,12 @@ def source_by_name(session: Session, name: str) -> Source:
         known = session.scalars(select(Source.name).order_by(Source.name).limit(20)).all()
         hint = f" (sources: {', '.join(known)})" if known else " (the project has no sources yet)"
         raise NotFound(f"no source named '{name}'{hint}")
-    found[name] = source
+    return _remember(session, source)
+
+
+def _remember(session: Session, source: Source) -> Source:
+    """Keep the object itself for ``source_by_name``: the session holds its objects weakly."""
+    session.info.setdefault("sources", {})[source.name] = source
     return source
 
 
@@ -113,5 +118,4 @@ def name_of(project: Project, guid: str) -> str:
         source = s.scalar(_SOURCE_BY_GUID, {"guid": guid})
         if source is None:
             raise NotFound("no such source (it may have been deleted): go back to the list of sources")
-        s.info.setdefault("sources", {})[source.name] = source  # see source_by_name
-        return source.name
+        return _remember(s, source).name

@@ -62,8 +62,9 @@ def _opened(visit: Visit) -> str | None:
     return _entity_id(value, "open") if value else None
 
 
-def _entity_with_every_mention(visit: Visit, ref: str) -> dict[str, Any]:
-    [entity] = review.list_entities(visit.project, examples=None, only=ref)
+def _entity(visit: Visit, ref: str, every_mention: bool) -> dict[str, Any]:
+    """One entity for its card: with every mention (an opened card) or a few examples."""
+    [entity] = review.list_entities(visit.project, examples=None if every_mention else EXAMPLES, only=ref)
     return entity
 
 
@@ -77,7 +78,7 @@ def anonymise_page(visit: Visit) -> Response:
         opened = _opened(visit)
         entities = review.list_entities(visit.project, decision=FILTERS[show], examples=EXAMPLES)
         # an opened entity not in this filter (decided since, say) is simply not shown
-        entities = [_entity_with_every_mention(visit, e["id"]) if e["id"] == opened else e for e in entities]
+        entities = [_entity(visit, e["id"], every_mention=True) if e["id"] == opened else e for e in entities]
         context.update(show=show, entities=entities, opened=opened, command=apply_command(visit, state))
     return visit.render("anonymise/page.html", **context)
 
@@ -87,8 +88,7 @@ def entity_card(visit: Visit) -> Response:
     """One entity's card for htmx to swap in: with every mention (?open=E12) or a few (?entity=E12)."""
     opened = _opened(visit)
     ref = opened or _entity_id(visit.query.get("entity", ""), "entity")
-    entity = (_entity_with_every_mention(visit, ref) if opened
-              else review.list_entities(visit.project, examples=EXAMPLES, only=ref)[0])
+    entity = _entity(visit, ref, every_mention=opened is not None)
     return visit.render("anonymise/_entity.html", e=entity, opened=opened, show=_filter(visit), types=review.TYPES)
 
 
@@ -118,10 +118,7 @@ def _answer(visit: Visit, ref: str, keep_open: bool, at: str | None = None) -> R
     if not visit.from_htmx:
         address = f"/anonymise?open={ref}" if opened else "/anonymise"
         return visit.redirect(f"{address}#{at or f'entity-{ref}'}")
-    if opened:
-        entity = _entity_with_every_mention(visit, ref)
-    else:
-        [entity] = review.list_entities(visit.project, examples=EXAMPLES, only=ref)
+    entity = _entity(visit, ref, every_mention=opened is not None)
     return visit.render("anonymise/_decided.html", e=entity, opened=opened, state=review.status(visit.project),
                         types=review.TYPES)
 
@@ -164,7 +161,7 @@ def decide_mention(visit: Visit) -> Response:
     if decision not in ("accept", "reject", "inherit"):
         raise InvalidInput("a mention's decision must be accept, reject or inherit (follow the entity)")
     with visit.project.one_transaction():
-        if mention not in {m["id"] for m in _entity_with_every_mention(visit, ref)["examples"]}:
+        if mention not in {m["id"] for m in _entity(visit, ref, every_mention=True)["examples"]}:
             raise NotFound(f"no mention '{mention}' of entity {ref}: "
                            "reload the page to see its mentions as they are now")
         review.decide(visit.project, mention, decision=decision)
