@@ -111,7 +111,6 @@ def delete_source(project: Project, name: str) -> None:
         s.delete(source)
 
 
-
 def name_of(project: Project, guid: str) -> str:
     """The name of the source with this GUID (the web workbench's addresses use GUIDs)."""
     with project.session() as s:

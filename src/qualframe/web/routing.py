@@ -55,6 +55,11 @@ NAVIGATION = [
 ]
 
 
+def megabytes(size: int) -> int:
+    """Whole megabytes, as upload limits are stated to people."""
+    return size // (1024 * 1024)
+
+
 def plural(count: int, word: str) -> str:
     """"1 code", "2 codes": for the counts messages and pages show."""
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
@@ -81,6 +86,11 @@ class Visit:
 
     def files_named(self, name: str) -> list[UploadFile]:
         return [upload for key, upload in self.files if key == name and upload.filename]
+
+    @property
+    def max_upload_mb(self) -> int:
+        """The upload limit, for the forms that state it."""
+        return megabytes(self.request.app.state.max_upload_bytes)
 
     @property
     def query(self) -> dict[str, str]:
@@ -191,8 +201,8 @@ async def _read_form(request: Request, visit: Visit) -> Response | None:
     if content_type.startswith("multipart/") and length is None:
         return message_response(request, visit.who, "Uploads must state their length.", 411)
     if length is not None and (not length.isdigit() or int(length) > limit):
-        mb = request.app.state.max_upload_bytes // (1024 * 1024)
-        return message_response(request, visit.who, f"The upload is larger than the limit of {mb} MB.", 413)
+        return message_response(request, visit.who,
+                                f"The upload is larger than the limit of {visit.max_upload_mb} MB.", 413)
     try:
         form = await request.form(max_files=50, max_fields=500, max_part_size=MAX_FORM_FIELD_BYTES)
     except Exception as exc:  # malformed bodies: python-multipart raises several kinds

@@ -18,7 +18,7 @@ from pathlib import Path
 from starlette.datastructures import UploadFile
 
 from ..errors import ImportRefused, InvalidInput
-from .routing import Visit
+from .routing import Visit, megabytes
 
 CHUNK = 1024 * 1024
 
@@ -58,7 +58,7 @@ def save_upload(upload: UploadFile, folder: Path, *, suffixes: Iterable[str], ma
         while chunk := upload.file.read(CHUNK):
             size += len(chunk)
             if size > max_bytes:
-                raise ImportRefused(name, f"the file is larger than the limit of {max_bytes // (1024 * 1024)} MB")
+                raise ImportRefused(name, f"the file is larger than the limit of {megabytes(max_bytes)} MB")
             out.write(chunk)
     return target
 

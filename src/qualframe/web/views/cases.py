@@ -31,7 +31,6 @@ TYPE_HELP = {
 }
 
 
-
 def shown(value: Any) -> str:
     """A typed attribute value as the text a person reads and edits."""
     if value is None:
@@ -59,7 +58,7 @@ def _page(visit: Visit, done: str | None = None, focus: str | None = None) -> Re
     return visit.render(
         "cases/page.html", cases=rows, attributes=attributes, types=VARIABLE_TYPES, type_help=TYPE_HELP,
         done=done, focus=focus, partial=visit.from_htmx and visit.request.method == "POST",
-        suffixes=TABLE_SUFFIXES, max_mb=visit.request.app.state.max_upload_bytes // (1024 * 1024),
+        suffixes=TABLE_SUFFIXES, max_mb=visit.max_upload_mb,
     )
 
 

@@ -23,7 +23,6 @@ TEXT_FIELDS = ("definition", "inclusion", "exclusion", "example")
 CODEBOOK_SUFFIXES = (".yaml", ".yml", ".csv", ".xlsx")  # what codebook.import_codebook reads
 
 
-
 def nest(codes: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
     """``list_codes``' flat rows (tree order) as nested nodes, each with ``children`` and
     ``total`` (its codings and those of all its sub-codes); also the nodes by GUID."""
@@ -51,7 +50,7 @@ def _tree_page(visit: Visit, done: dict[str, str] | None = None) -> Response:
     return visit.render(
         "codebook/page.html", tree=tree, codes=codes, total=sum(c["codings"] for c in codes),
         done=done, back="tree", partial=_partial(visit), suffixes=CODEBOOK_SUFFIXES,
-        max_mb=visit.request.app.state.max_upload_bytes // (1024 * 1024),
+        max_mb=visit.max_upload_mb,
     )
 
 

@@ -10,7 +10,6 @@ from ...mapping import list_factors
 from ..routing import Visit, page, plural
 
 
-
 def progress(visit: Visit) -> dict:
     """Counts for each stage of the method, read through the library."""
     project = visit.project

@@ -21,7 +21,7 @@ def source_list(visit: Visit) -> Response:
         sources=sources.list_sources(visit.project, with_text=False),
         cases=[c["name"] for c in cases.list_cases(visit.project)],
         suffixes=sorted(SUPPORTED_SUFFIXES),
-        max_mb=visit.request.app.state.max_upload_bytes // (1024 * 1024),
+        max_mb=visit.max_upload_mb,
     )
 
 
