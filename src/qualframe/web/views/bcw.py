@@ -155,14 +155,13 @@ def add_factor(visit: Visit) -> Response:
 
 @page("/bcw/factor/{ref}")
 def factor_page(visit: Visit, ref: str) -> Response:
+    ref = _ref(ref)
     try:
-        factor = mapping.get_factor(visit.project, _ref(ref))
+        factor = mapping.get_factor(visit.project, ref)
     except NotFound:
-        # a bookmark or an old link to a factor deleted since: show what it was
-        deleted = [d for d in mapping.deleted_factors(visit.project) if d["id"] == ref]
-        if len(deleted) == 1:
-            return visit.redirect(f"/bcw/deleted/{deleted[0]['guid']}")
-        raise
+        # a bookmark or an old link to a factor deleted since: show what it was (the
+        # library's rule for which deleted factor a number names, or why it names none)
+        return visit.redirect(f"/bcw/deleted/{mapping.factor_trail(visit.project, ref)['guid']}")
     guids = {s["name"]: s["guid"] for s in sources.list_sources(visit.project, with_text=False)}
     history = mapping.factor_history(visit.project, ref)
     return visit.render(
